@@ -1,0 +1,114 @@
+// The client side of the WebSocket wire format (PROTOCOL.md §3): zod schemas for the
+// `{event, data?, id?}` envelope and each client event's data, and the one parser every
+// transport calls. A parsed frame is already the connection machine's event.
+
+import { z } from 'zod';
+import { MAX_TOKEN_LENGTH } from '../constants.js';
+
+/** `authenticated_message.text` longer than this (UTF-16 code units) is an invalid message. */
+export const MAX_TEXT_LENGTH = 4_096;
+/** Upper bound on short free-text fields (usernames in requests, `to`, `reason`, `ping t`). */
+export const MAX_SHORT_FIELD_LENGTH = 256;
+/** Longest event name worth looking up; longer names are answered as invalid envelopes. */
+const MAX_EVENT_NAME_LENGTH = 64;
+
+const requestId = z.int().nonnegative();
+const shortText = z.string().max(MAX_SHORT_FIELD_LENGTH);
+/** Events without data accept it absent, `null` or `{}`. */
+const noData = z.union([z.undefined(), z.null(), z.strictObject({})]);
+
+const envelope = z.strictObject({
+  event: z.string().min(1).max(MAX_EVENT_NAME_LENGTH),
+  data: z.unknown().optional(),
+  id: requestId.optional(),
+});
+
+export const RegisterUserData = z.strictObject({
+  token: z.string().max(MAX_TOKEN_LENGTH),
+  username: shortText,
+});
+export const AuthenticatedMessageData = z.strictObject({
+  text: z.string().max(MAX_TEXT_LENGTH).optional(),
+  data: z.unknown().optional(),
+  to: shortText.optional(),
+});
+export const PingData = z.union([
+  z.undefined(),
+  z.null(),
+  z.strictObject({ t: z.union([z.number(), shortText]).optional() }),
+]);
+export const DisconnectData = z.union([z.undefined(), z.null(), z.strictObject({ reason: shortText.optional() })]);
+
+const dataSchemas = {
+  register_user: RegisterUserData,
+  message: z.unknown(),
+  authenticated_message: AuthenticatedMessageData,
+  ping_manual: PingData,
+  debug_connection: noData,
+  get_online_users: noData,
+  check_connections: noData,
+  disconnect: DisconnectData,
+} as const;
+
+export type ClientEventName = keyof typeof dataSchemas;
+export const CLIENT_EVENT_NAMES = Object.freeze(Object.keys(dataSchemas)) as readonly ClientEventName[];
+
+/**
+ * A validated client frame. `type` is the envelope's `event`; every frame has the same
+ * three properties (`data`/`id` possibly undefined) so V8 keeps one shape for all of them.
+ */
+export type ClientFrame = {
+  [K in ClientEventName]: { type: K; data: z.output<(typeof dataSchemas)[K]>; id: number | undefined };
+}[ClientEventName];
+
+export type FrameOf<K extends ClientEventName> = Extract<ClientFrame, { type: K }>;
+
+export type ParseResult = { ok: true; frame: ClientFrame } | { ok: false; message: string; id?: number };
+
+const hasOwn = Object.prototype.hasOwnProperty;
+
+function isClientEventName(name: string): name is ClientEventName {
+  return hasOwn.call(dataSchemas, name);
+}
+
+/** The request id of a frame that failed validation, when it is itself valid. */
+function readableId(value: unknown): number | undefined {
+  if (typeof value !== 'object' || value === null || !hasOwn.call(value, 'id')) return undefined;
+  const parsed = requestId.safeParse((value as { id: unknown }).id);
+  return parsed.success ? parsed.data : undefined;
+}
+
+function describe(error: z.ZodError, prefix: string): string {
+  const issue = error.issues[0];
+  if (issue === undefined) return 'Invalid message';
+  const path = [prefix, ...issue.path.map(String)].filter((p) => p !== '').join('.');
+  return path === '' ? issue.message : `${path}: ${issue.message}`;
+}
+
+function failure(message: string, id: number | undefined): ParseResult {
+  return id === undefined ? { ok: false, message } : { ok: false, message, id };
+}
+
+/** Validates one decoded JSON value as a client frame. Never throws. */
+export function parseClientFrame(value: unknown): ParseResult {
+  const env = envelope.safeParse(value);
+  if (!env.success) return failure(`Invalid envelope: ${describe(env.error, '')}`, readableId(value));
+  const { event, id } = env.data;
+  if (!isClientEventName(event)) return failure('Unknown event', id);
+  const data = dataSchemas[event].safeParse(env.data.data);
+  if (!data.success) return failure(`Invalid data for ${event}: ${describe(data.error, 'data')}`, id);
+  // The pairing of `type` and `data` is guaranteed by the lookup above.
+  return { ok: true, frame: { type: event, data: data.data, id } as ClientFrame };
+}
+
+/** Decodes one text frame and validates it; malformed JSON is an invalid message too. */
+export function parseClientText(text: string): ParseResult {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    // The JSON error text would echo client bytes back; a fixed description is enough.
+    return { ok: false, message: 'Malformed JSON' };
+  }
+  return parseClientFrame(value);
+}

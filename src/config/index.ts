@@ -1,0 +1,102 @@
+// Config: the parsed, validated and frozen settings, plus the JWT key resolved from
+// JWT_SECRET_KEY, JWT_SECRET_KEY_FILE or a key generated once into DATA_DIR.
+
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { JWT_MIN_KEY_BYTES } from '../constants.js';
+import { envSchema, type ParsedEnv } from './schema.js';
+
+export type Config = Readonly<
+  Omit<ParsedEnv, 'INSPECT'> & {
+    INSPECT: boolean;
+    /** Absolute paths. */
+    DATA_DIR: string;
+    LOG_DIR: string;
+  }
+>;
+
+/** A setting is wrong: the message is the one line printed before exiting. */
+export class ConfigError extends Error {
+  constructor(
+    readonly setting: string,
+    detail: string,
+  ) {
+    super(`${setting}: ${detail}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const setting = String(issue?.path[0] ?? 'environment');
+    const shown = /KEY|SECRET/.test(setting) ? '' : ` (got ${JSON.stringify(env[setting] ?? null)})`;
+    throw new ConfigError(setting, `${issue?.message ?? 'invalid value'}${shown}`);
+  }
+  const { INSPECT, ...rest } = parsed.data;
+  if ((rest.TLS_CERT_FILE === undefined) !== (rest.TLS_KEY_FILE === undefined)) {
+    throw new ConfigError('TLS_CERT_FILE', 'TLS_CERT_FILE and TLS_KEY_FILE must be set together');
+  }
+  if (rest.HTTP_PORT === 0 && rest.HTTPS_PORT === 0) {
+    // Port 0 means "disabled" in PROTOCOL.md (tests ask for ephemeral ports in code).
+    throw new ConfigError('HTTP_PORT', 'HTTP_PORT and HTTPS_PORT are both 0: nothing would listen');
+  }
+  return Object.freeze({
+    ...rest,
+    INSPECT: INSPECT ?? rest.NODE_ENV === 'development',
+    DATA_DIR: resolve(rest.DATA_DIR),
+    LOG_DIR: resolve(rest.LOG_DIR),
+  });
+}
+
+export interface JwtKey {
+  readonly key: Uint8Array;
+  /** Where it came from, for the start-up log line (never the key itself). */
+  readonly source: 'env' | 'file' | 'generated' | 'stored';
+}
+
+const GENERATED_KEY_FILE = 'jwt-secret.key';
+
+/**
+ * Resolves the HS256 key. Both forms set, an unreadable file or a short key is a ConfigError;
+ * with neither, a random key is generated once into DATA_DIR with mode 0600.
+ */
+export function resolveJwtKey(config: Pick<Config, 'JWT_SECRET_KEY' | 'JWT_SECRET_KEY_FILE' | 'DATA_DIR'>): JwtKey {
+  const direct = config.JWT_SECRET_KEY;
+  const file = config.JWT_SECRET_KEY_FILE;
+  const dataDir = config.DATA_DIR;
+  if (direct !== undefined && file !== undefined) {
+    throw new ConfigError('JWT_SECRET_KEY', 'set either JWT_SECRET_KEY or JWT_SECRET_KEY_FILE, not both');
+  }
+  if (direct !== undefined) return { key: checkedKey('JWT_SECRET_KEY', direct), source: 'env' };
+  if (file !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new ConfigError('JWT_SECRET_KEY_FILE', `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+    // Secrets written with `echo` end in a newline that is not part of the key.
+    return { key: checkedKey('JWT_SECRET_KEY_FILE', text.replace(/\r?\n$/, '')), source: 'file' };
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const path = join(dataDir, GENERATED_KEY_FILE);
+  if (existsSync(path)) {
+    chmodSync(path, 0o600);
+    return { key: checkedKey(path, readFileSync(path, 'utf8').trim()), source: 'stored' };
+  }
+  const generated = randomBytes(48).toString('base64url');
+  writeFileSync(path, generated + '\n', { mode: 0o600, flag: 'wx' });
+  return { key: checkedKey(path, generated), source: 'generated' };
+}
+
+function checkedKey(setting: string, text: string): Uint8Array {
+  const key = new TextEncoder().encode(text);
+  if (key.byteLength === 0) throw new ConfigError(setting, 'is empty');
+  if (key.byteLength < JWT_MIN_KEY_BYTES) {
+    throw new ConfigError(setting, `key is ${key.byteLength} bytes; at least ${JWT_MIN_KEY_BYTES} are required`);
+  }
+  return key;
+}

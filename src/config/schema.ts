@@ -1,0 +1,51 @@
+// The one reader of process.env: a zod schema over the environment, parsed once at start
+// into a frozen Config. A bad value stops the start with one line naming the setting.
+
+import { z } from 'zod';
+import { DEFAULT_AUTH_TIMEOUT_SECONDS, DEFAULT_TOKEN_TTL_SECONDS } from '../constants.js';
+
+const port = z.coerce.number().int().min(0).max(65_535);
+const flag = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true');
+const optionalText = z.string().optional();
+/** Compose files often set unused paths to ''; that means "not set". */
+const optionalPath = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
+const csv = z
+  .string()
+  .default('')
+  .transform((v) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0),
+  );
+
+/** Every setting Beacon reads, with its default. README "Settings" documents each one. */
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['production', 'development', 'test']).default('production'),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  HTTPS_PORT: port.default(5000),
+  HTTP_PORT: port.default(5001),
+  DATA_DIR: z.string().min(1).default('./data'),
+  LOG_DIR: z.string().min(1).default('./logs'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_STDOUT: flag.default(true),
+  JWT_SECRET_KEY: optionalText,
+  JWT_SECRET_KEY_FILE: optionalText,
+  TLS_CERT_FILE: optionalPath,
+  TLS_KEY_FILE: optionalPath,
+  TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(30 * 86_400).default(DEFAULT_TOKEN_TTL_SECONDS),
+  AUTH_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(DEFAULT_AUTH_TIMEOUT_SECONDS),
+  HASH_WORKERS: z.coerce.number().int().min(1).max(64).optional(),
+  /** Serve /inspect/*; defaults to on in development, off otherwise. */
+  INSPECT: flag.optional(),
+  /** Comma-separated Origin allow-list for WebSocket upgrades; empty allows every origin. */
+  ALLOWED_ORIGINS: csv,
+  /** Take the client address from X-Forwarded-For when the peer is one of these addresses. */
+  TRUSTED_PROXIES: csv,
+});
+
+export type RawEnv = z.input<typeof envSchema>;
+export type ParsedEnv = z.output<typeof envSchema>;

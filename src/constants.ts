@@ -1,0 +1,72 @@
+// Every limit, default and wire code Beacon uses, named once. Other modules import
+// from here rather than repeating a number, so the README and SECURITY notes have one
+// place to point at.
+
+export const KiB = 1024;
+export const MiB = 1024 * KiB;
+
+/** HTTP request bodies are refused (413) above this size, before parsing. */
+export const MAX_HTTP_BODY_BYTES = 16 * KiB;
+/** WebSocket frames above this size close the connection with 1009. */
+export const MAX_WS_FRAME_BYTES = 64 * KiB;
+/** Above this many bytes buffered for one socket, the socket is closed as a slow consumer. */
+export const MAX_WS_BACKPRESSURE_BYTES = 1 * MiB;
+/** uWS idle timeout (seconds); uWS sends pings automatically before it runs out. */
+export const WS_IDLE_TIMEOUT_SECONDS = 60;
+
+export const USERNAME_MIN = 3;
+export const USERNAME_MAX = 32;
+export const USERNAME_PATTERN = /^[A-Za-z0-9_.-]+$/;
+export const PASSWORD_MIN = 8;
+export const PASSWORD_MAX = 128;
+
+/** Shortest accepted HS256 key, in bytes (RFC 7518 §3.2: at least the hash size). */
+export const JWT_MIN_KEY_BYTES = 32;
+export const JWT_ALGORITHM = 'HS256' as const;
+export const JWT_REQUIRED_CLAIMS = ['sub', 'username', 'user_id', 'iat', 'exp', 'jti'] as const;
+/** Allowed clock skew when checking `exp`/`nbf`/`iat` (seconds). */
+export const JWT_CLOCK_TOLERANCE_SECONDS = 0;
+/** A token is refused when its header or payload alone exceeds this (bytes of text). */
+export const MAX_TOKEN_LENGTH = 4 * KiB;
+
+/** argon2id at the OWASP "minimum" profile: 19 MiB, 2 passes, 1 lane. */
+export const ARGON2_MEMORY_KIB = 19 * 1024;
+export const ARGON2_ITERATIONS = 2;
+export const ARGON2_PARALLELISM = 1;
+export const ARGON2_SALT_BYTES = 16;
+export const ARGON2_HASH_BYTES = 32;
+/** Hash jobs waiting for a worker beyond this are refused with 503 rather than queued. */
+export const HASH_QUEUE_MAX = 256;
+
+/** Login throttle: failures per account before 429, and the window they are counted in. */
+export const LOGIN_FAILURES_PER_ACCOUNT = 5;
+export const LOGIN_FAILURES_PER_ADDRESS = 20;
+export const LOGIN_THROTTLE_WINDOW_SECONDS = 60;
+/** Most throttle entries kept in memory; the oldest are forgotten first. */
+export const LOGIN_THROTTLE_MAX_KEYS = 100_000;
+
+export const DEFAULT_TOKEN_TTL_SECONDS = 86_400;
+export const DEFAULT_AUTH_TIMEOUT_SECONDS = 30;
+/** How often expired blacklist entries are pruned. */
+export const BLACKLIST_PRUNE_INTERVAL_MS = 60_000;
+
+/** Graceful shutdown gives in-flight work this long before exiting anyway. */
+export const SHUTDOWN_GRACE_MS = 8_000;
+
+/** Log files rotate at this size and this many are kept. */
+export const LOG_ROTATE_SIZE = '10M';
+export const LOG_ROTATE_KEEP = 5;
+
+/** WebSocket close codes (4000-4999 are application codes, see PROTOCOL.md §3). */
+export const CloseCode = {
+  normal: 1000,
+  goingAway: 1001,
+  messageTooBig: 1009,
+  authTimeout: 4000,
+  tokenRevoked: 4001,
+  tokenExpired: 4002,
+  invalidToken: 4003,
+  sessionReplaced: 4004,
+  rateLimited: 4008,
+} as const;
+export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];

@@ -1,0 +1,133 @@
+// The HTTP API of PROTOCOL.md §2: one table of routes by path and method, so unknown
+// paths are 404 and known paths with other methods are 405, all answered as JSON.
+
+import type { HttpResponse } from 'uWebSockets.js';
+import type { AuthService } from '../auth/service.js';
+import { MAX_HTTP_BODY_BYTES } from '../constants.js';
+import { BeaconError } from '../errors.js';
+import type { Session } from '../actors/ports.js';
+import { parseJson, readBody } from './body.js';
+import type { Reply } from './respond.js';
+import { bearerToken, type RequestInfo } from './request.js';
+import { credentialsSchema, describeIssue, type Credentials } from './schemas.js';
+
+export interface RouteContext {
+  readonly req: RequestInfo;
+  readonly res: HttpResponse;
+  readonly reply: Reply;
+}
+
+export type Handler = (ctx: RouteContext) => Promise<void> | void;
+
+export interface RouteDeps {
+  auth: AuthService;
+  isOnline(userId: number): boolean;
+  health(): { ok: boolean; status: string };
+  metricsText(): Promise<{ contentType: string; body: string }>;
+  consoleHtml(): string;
+}
+
+export type RouteTable = ReadonlyMap<string, Readonly<Record<string, Handler>>>;
+
+/** Routes that answer while the server is starting or draining. */
+export const ALWAYS_ON = new Set(['/healthz', '/metrics']);
+
+async function readCredentials(ctx: RouteContext): Promise<Credentials> {
+  const type = ctx.req.contentType.split(';')[0]?.trim().toLowerCase();
+  if (type !== 'application/json') throw new BeaconError('unsupported_media_type');
+  const body = await readBody(ctx.res, ctx.req.contentLength, MAX_HTTP_BODY_BYTES);
+  const parsed = credentialsSchema.safeParse(parseJson(body));
+  if (!parsed.success) throw new BeaconError('invalid_request', { message: describeIssue(parsed.error) });
+  return parsed.data;
+}
+
+async function requireSession(auth: AuthService, ctx: RouteContext): Promise<{ token: string; session: Session }> {
+  const token = bearerToken(ctx.req.authorization);
+  if (token === '') throw new BeaconError('missing_token');
+  if (token === undefined) throw new BeaconError('invalid_token');
+  return { token, session: await auth.authenticate(token) };
+}
+
+export function createRoutes(deps: RouteDeps): RouteTable {
+  const { auth } = deps;
+  const user = (s: Session): { username: string; user_id: number } => ({ username: s.username, user_id: s.userId });
+  return new Map<string, Record<string, Handler>>([
+    [
+      '/register',
+      {
+        POST: async (ctx) => {
+          const { username, password } = await readCredentials(ctx);
+          const created = await auth.register(username, password);
+          ctx.reply.json(201, { message: 'User registered successfully', user: created });
+        },
+      },
+    ],
+    [
+      '/login-token',
+      {
+        POST: async (ctx) => {
+          const { username, password } = await readCredentials(ctx);
+          const result = await auth.login(username, password, ctx.req.address);
+          ctx.reply.json(200, { ...result, message: 'Login successful' });
+        },
+      },
+    ],
+    [
+      '/logout',
+      {
+        POST: async (ctx) => {
+          const { token } = await requireSession(auth, ctx);
+          await auth.logout(token);
+          ctx.reply.json(200, { message: 'Successfully logged out' });
+        },
+      },
+    ],
+    [
+      '/protected',
+      {
+        GET: async (ctx) => {
+          const { session } = await requireSession(auth, ctx);
+          ctx.reply.json(200, { message: `Hello ${session.username}! This is a protected route.`, user: user(session) });
+        },
+      },
+    ],
+    [
+      '/users',
+      {
+        GET: async (ctx) => {
+          await requireSession(auth, ctx);
+          const users = [...auth.users()].map((u) => ({ username: u.username, user_id: u.userId, online: deps.isOnline(u.userId) }));
+          ctx.reply.json(200, { users });
+        },
+      },
+    ],
+    [
+      '/healthz',
+      {
+        GET: (ctx) => {
+          const health = deps.health();
+          ctx.reply.json(health.ok ? 200 : 503, { status: health.status });
+        },
+      },
+    ],
+    [
+      '/metrics',
+      {
+        GET: async (ctx) => {
+          const { contentType, body } = await deps.metricsText();
+          ctx.reply.send(200, contentType, body);
+        },
+      },
+    ],
+    [
+      '/',
+      {
+        GET: (ctx) => {
+          ctx.reply.send(200, 'text/html; charset=utf-8', deps.consoleHtml(), {
+            'Content-Security-Policy': "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; style-src 'self' 'unsafe-inline'",
+          });
+        },
+      },
+    ],
+  ]);
+}

@@ -1,0 +1,68 @@
+// TLS material for the HTTPS port: the operator's PEM files, or a self-signed certificate
+// for localhost generated once into DATA_DIR (key mode 0600) and kept across restarts.
+
+import { chmodSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import selfsigned from 'selfsigned';
+import { ConfigError } from '../config/index.js';
+
+export interface TlsFiles {
+  readonly certFile: string;
+  readonly keyFile: string;
+  readonly generated: boolean;
+}
+
+const CERT_NAME = 'tls-cert.pem';
+const KEY_NAME = 'tls-key.pem';
+const SELF_SIGNED_DAYS = 825;
+
+/** Refuses a key file that others than its owner may read: it would leak the server's identity. */
+export function checkKeyPermissions(keyFile: string, setting = 'TLS_KEY_FILE'): void {
+  let mode: number;
+  try {
+    mode = statSync(keyFile).mode;
+  } catch (err) {
+    throw new ConfigError(setting, `cannot read ${keyFile} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  if ((mode & 0o077) !== 0) {
+    throw new ConfigError(setting, `${keyFile} is readable by group or others (mode ${(mode & 0o777).toString(8)}); chmod 600 it`);
+  }
+}
+
+export async function resolveTls(options: { certFile?: string; keyFile?: string; dataDir: string }): Promise<TlsFiles> {
+  if (options.certFile !== undefined && options.keyFile !== undefined) {
+    if (!existsSync(options.certFile)) throw new ConfigError('TLS_CERT_FILE', `${options.certFile} does not exist`);
+    checkKeyPermissions(options.keyFile);
+    return { certFile: options.certFile, keyFile: options.keyFile, generated: false };
+  }
+  mkdirSync(options.dataDir, { recursive: true });
+  const certFile = join(options.dataDir, CERT_NAME);
+  const keyFile = join(options.dataDir, KEY_NAME);
+  if (existsSync(certFile) && existsSync(keyFile)) {
+    chmodSync(keyFile, 0o600);
+    return { certFile, keyFile, generated: false };
+  }
+  const pems = await selfsigned.generate([{ name: 'commonName', value: 'localhost' }], {
+    keyType: 'ec',
+    curve: 'P-256',
+    notAfterDate: new Date(Date.now() + SELF_SIGNED_DAYS * 86_400_000),
+    algorithm: 'sha256',
+    extensions: [
+      { name: 'basicConstraints', cA: false },
+      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
+      { name: 'extKeyUsage', serverAuth: true },
+      {
+        name: 'subjectAltName',
+        altNames: [
+          { type: 2, value: 'localhost' },
+          { type: 7, ip: '127.0.0.1' },
+          { type: 7, ip: '::1' },
+        ],
+      },
+    ],
+  });
+  writeFileSync(keyFile, pems.private, { mode: 0o600 });
+  chmodSync(keyFile, 0o600);
+  writeFileSync(certFile, pems.cert, { mode: 0o644 });
+  return { certFile, keyFile, generated: true };
+}

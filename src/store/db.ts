@@ -1,0 +1,58 @@
+// Opens Beacon's one SQLite database: WAL mode, the append-only events table (guarded by
+// triggers against UPDATE and DELETE) and the tables the projections keep.
+
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export type Db = Database.Database;
+
+export const SCHEMA = `
+CREATE TABLE IF NOT EXISTS events (
+  position        INTEGER PRIMARY KEY AUTOINCREMENT,
+  stream          TEXT    NOT NULL,
+  stream_position INTEGER NOT NULL,
+  type            TEXT    NOT NULL,
+  schema_version  INTEGER NOT NULL,
+  data            TEXT    NOT NULL,
+  recorded_at     INTEGER NOT NULL,
+  UNIQUE (stream, stream_position)
+);
+CREATE TRIGGER IF NOT EXISTS events_append_only_update BEFORE UPDATE ON events
+  BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS events_append_only_delete BEFORE DELETE ON events
+  BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+
+CREATE TABLE IF NOT EXISTS users (
+  user_id       INTEGER PRIMARY KEY,
+  username      TEXT    NOT NULL UNIQUE,
+  password_hash TEXT    NOT NULL,
+  registered_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS revoked_tokens (
+  jti     TEXT    PRIMARY KEY,
+  user_id INTEGER NOT NULL,
+  exp     INTEGER NOT NULL,
+  reason  TEXT    NOT NULL
+);
+CREATE INDEX IF NOT EXISTS revoked_tokens_exp ON revoked_tokens (exp);
+CREATE TABLE IF NOT EXISTS active_tokens (
+  user_id INTEGER PRIMARY KEY,
+  jti     TEXT    NOT NULL,
+  exp     INTEGER NOT NULL
+);
+`;
+
+export function openDatabase(path: string, options: { readonly?: boolean } = {}): Db {
+  if (options.readonly !== true) mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path, { readonly: options.readonly === true, fileMustExist: options.readonly === true });
+  if (options.readonly !== true) {
+    db.pragma('journal_mode = WAL');
+    // FULL: a commit is on disk (WAL fsynced) before the HTTP answer; see eventStore.ts.
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    db.exec(SCHEMA);
+  }
+  db.pragma('busy_timeout = 5000');
+  return db;
+}

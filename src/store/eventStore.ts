@@ -1,0 +1,218 @@
+// The event store: appends events to the SQLite log with group commit, keeps the
+// projections (in memory and in their tables) in step inside the same transaction, and
+// tells subscribers about events only after they are committed.
+
+import type { Clock } from '../clock.js';
+import { nowSeconds } from '../clock.js';
+import { BeaconError } from '../errors.js';
+import { deserialize, serialize } from '../events/serde.js';
+import { DURABLE_EVENT_TYPES, streamOf, type BeaconEvent, type RecordedEvent } from '../events/types.js';
+import { activeTokensProjection, type ActiveTokensState } from '../events/projections/activeTokens.js';
+import { blacklistProjection, type BlacklistState } from '../events/projections/blacklist.js';
+import { usersProjection, type UsersState } from '../events/projections/users.js';
+import { openDatabase, type Db } from './db.js';
+import { projectionTables } from './projectionTables.js';
+
+export interface Projections {
+  readonly users: UsersState;
+  readonly blacklist: BlacklistState;
+  readonly activeTokens: ActiveTokensState;
+}
+
+export type CommitListener = (events: readonly RecordedEvent[]) => void;
+
+export interface AppendStats {
+  commits: number;
+  events: number;
+  failures: number;
+}
+
+export interface EventStore {
+  /** The in-memory projections, current as of the last commit. Read-only for callers. */
+  projections(): Projections;
+  /** Appends in order; resolves once committed (fsynced when any event is durable). */
+  append(events: readonly BeaconEvent[]): Promise<RecordedEvent[]>;
+  subscribe(listener: CommitListener): () => void;
+  /** Events after `afterPosition`, oldest first. */
+  read(afterPosition: number, limit: number): RecordedEvent[];
+  lastPosition(): number;
+  /** Forgets revoked tokens that have expired (memory and table); returns how many. */
+  pruneBlacklist(): number;
+  /** False after a failed commit, until the next commit succeeds. */
+  healthy(): boolean;
+  stats(): Readonly<AppendStats>;
+  /** Commits what is pending, then closes the database. */
+  close(): Promise<void>;
+}
+
+interface Pending {
+  events: readonly BeaconEvent[];
+  resolve(recorded: RecordedEvent[]): void;
+  reject(err: unknown): void;
+}
+
+interface Row {
+  position: number;
+  stream: string;
+  stream_position: number;
+  type: string;
+  schema_version: number;
+  data: string;
+  recorded_at: number;
+}
+
+export interface StoreOptions {
+  path: string;
+  clock: Clock;
+  onError?: (err: unknown) => void;
+  /** Group commit: batch appends of one event-loop turn into one transaction (default on). */
+  groupCommit?: boolean;
+}
+
+export function openEventStore(options: StoreOptions): EventStore {
+  const { clock } = options;
+  const db: Db = openDatabase(options.path);
+  const tables = projectionTables(db);
+  const insert = db.prepare(
+    'INSERT INTO events (stream, stream_position, type, schema_version, data, recorded_at) VALUES (?, ?, ?, ?, ?, ?)',
+  );
+  const lastInStream = db.prepare('SELECT MAX(stream_position) AS p FROM events WHERE stream = ?').pluck();
+  const readAfter = db.prepare('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?');
+  const maxPosition = db.prepare('SELECT COALESCE(MAX(position), 0) FROM events').pluck();
+
+  const state = {
+    users: usersProjection.initial(),
+    blacklist: blacklistProjection.initial(),
+    activeTokens: activeTokensProjection.initial(),
+  };
+  const evolve = (event: BeaconEvent): void => {
+    state.users = usersProjection.evolve(state.users, event);
+    state.blacklist = blacklistProjection.evolve(state.blacklist, event);
+    state.activeTokens = activeTokensProjection.evolve(state.activeTokens, event);
+  };
+
+  // Rebuild every projection from position 0: the log is the truth, the tables a cache.
+  db.transaction(() => {
+    tables.clear();
+    for (const row of db.prepare('SELECT * FROM events ORDER BY position').iterate() as IterableIterator<Row>) {
+      const event = toRecorded(row);
+      evolve(event);
+      tables.apply(event);
+    }
+  })();
+
+  const listeners = new Set<CommitListener>();
+  const stats: AppendStats = { commits: 0, events: 0, failures: 0 };
+  let pending: Pending[] = [];
+  let scheduled = false;
+  let isHealthy = true;
+  let closed = false;
+  let synchronousFull = true;
+
+  const writeBatch = db.transaction((batch: readonly BeaconEvent[], recordedAt: number): RecordedEvent[] => {
+    const out: RecordedEvent[] = [];
+    for (const event of batch) {
+      const stream = streamOf(event);
+      const streamPosition = ((lastInStream.get(stream) as number | null) ?? 0) + 1;
+      const s = serialize(event);
+      const info = insert.run(stream, streamPosition, s.type, s.version, s.data, recordedAt);
+      tables.apply(event);
+      out.push({ ...event, position: Number(info.lastInsertRowid), stream, streamPosition, recordedAt } as RecordedEvent);
+    }
+    return out;
+  });
+
+  const flush = (): void => {
+    scheduled = false;
+    const batch = pending;
+    pending = [];
+    if (batch.length === 0) return;
+    const all = batch.flatMap((p) => p.events);
+    // Connection bookkeeping need not be fsynced one by one; anything a client was promised is.
+    const durable = all.some((e) => DURABLE_EVENT_TYPES.has(e.type));
+    let recorded: RecordedEvent[];
+    try {
+      if (durable !== synchronousFull) {
+        db.pragma(durable ? 'synchronous = FULL' : 'synchronous = NORMAL');
+        synchronousFull = durable;
+      }
+      recorded = writeBatch(all, clock.now());
+    } catch (err) {
+      isHealthy = false;
+      stats.failures++;
+      options.onError?.(err);
+      const failure = new BeaconError('unavailable', { cause: err });
+      for (const p of batch) p.reject(failure);
+      return;
+    }
+    isHealthy = true;
+    stats.commits++;
+    stats.events += recorded.length;
+    for (const event of recorded) evolve(event);
+    let offset = 0;
+    for (const p of batch) {
+      p.resolve(recorded.slice(offset, offset + p.events.length));
+      offset += p.events.length;
+    }
+    for (const listener of listeners) {
+      try {
+        listener(recorded);
+      } catch (err) {
+        options.onError?.(err);
+      }
+    }
+  };
+
+  return {
+    projections: () => state,
+    append(events) {
+      if (closed) return Promise.reject(new BeaconError('unavailable', { message: 'Store is closed' }));
+      if (events.length === 0) return Promise.resolve([]);
+      return new Promise<RecordedEvent[]>((resolve, reject) => {
+        pending.push({ events, resolve, reject });
+        if (options.groupCommit === false) return flush();
+        if (!scheduled) {
+          scheduled = true;
+          setImmediate(flush);
+        }
+      });
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    read(afterPosition, limit) {
+      return (readAfter.all(afterPosition, limit) as Row[]).map(toRecorded);
+    },
+    lastPosition: () => maxPosition.get() as number,
+    pruneBlacklist() {
+      const now = nowSeconds(clock);
+      const pruned = blacklistProjection.prune(state.blacklist, now);
+      try {
+        tables.pruneRevoked(now);
+      } catch (err) {
+        options.onError?.(err);
+      }
+      return pruned.length;
+    },
+    healthy: () => isHealthy,
+    stats: () => stats,
+    async close() {
+      if (closed) return;
+      closed = true;
+      flush();
+      db.close();
+    },
+  };
+}
+
+function toRecorded(row: Row): RecordedEvent {
+  const event = deserialize(row.type, row.schema_version, row.data);
+  return {
+    ...event,
+    position: row.position,
+    stream: row.stream,
+    streamPosition: row.stream_position,
+    recordedAt: row.recorded_at,
+  } as RecordedEvent;
+}
