@@ -13,7 +13,6 @@ interface ErrorSpec {
 
 export const ERRORS = {
   invalid_request: { status: 400, message: 'Invalid request' },
-  invalid_json: { status: 400, message: 'Malformed JSON body' },
   username_taken: { status: 409, message: 'Username already exists' },
   invalid_credentials: { status: 401, message: 'Invalid username or password' },
   rate_limited: { status: 429, message: 'Too many attempts, try again later', close: CloseCode.rateLimited },

@@ -2,141 +2,13 @@
 // → authenticated → revoked → closed. Pure of I/O: every effect is a named action or actor
 // with a harmless default, bound once per server with `.provide()` (see hub.ts).
 
-import { assign, fromPromise, setup, spawnChild, stopChild } from 'xstate';
-import { CloseCode, DEFAULT_AUTH_TIMEOUT_SECONDS } from '../constants.js';
-import { ERRORS, closeCodeOf } from '../errors.js';
-import type { ErrorCode } from '../errors.js';
-import type { Clock } from '../clock.js';
-import { AuthFailure } from './ports.js';
-import type { ConnectionPort, Session } from './ports.js';
-import type { ClientFrame, FrameOf } from './frames.js';
+import { spawnChild, stopChild } from 'xstate';
+import { CloseCode } from '../constants.js';
+import { ERRORS } from '../errors.js';
+import { AUTH_TIMEOUT_REASON, CLIENT_CLOSE_REASON, SHUTDOWN_REASON, defaultEnv } from './connectionTypes.js';
+import { base, endOf, failureCodeOf, liveState, reply } from './connectionSetup.js';
 
-/** setTimeout's largest delay (2^31-1 ms, ~24.8 days); longer expiries re-arm. */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
-/** How long `revoked` waits for the transport to confirm the close before giving up on it. */
-export const REVOKED_CLOSE_GRACE_MS = 1_000;
-export const AUTH_TIMEOUT_REASON = 'Authentication timeout';
-export const SHUTDOWN_REASON = 'Server shutting down';
-export const CLIENT_CLOSE_REASON = 'Client disconnected';
-
-/** Per-server settings every connection shares (one object, referenced from each context). */
-export interface ConnectionEnv {
-  readonly clock: Clock;
-  readonly authTimeoutMs: number;
-}
-
-export const defaultEnv: ConnectionEnv = {
-  clock: { now: () => Date.now() },
-  authTimeoutMs: DEFAULT_AUTH_TIMEOUT_SECONDS * 1000,
-};
-
-export interface ConnectionInput {
-  sid: string;
-  port: ConnectionPort;
-  /** Epoch ms; the auth timeout counts from here across `connected` and `registering`. */
-  connectedAt: number;
-  /** A session verified at upgrade: the connection starts authenticated. */
-  session?: Session;
-  env?: ConnectionEnv;
-}
-
-export type RevokeCode = 'token_revoked' | 'session_replaced';
-
-export interface ConnectionContext {
-  readonly sid: string;
-  readonly port: ConnectionPort;
-  readonly connectedAt: number;
-  readonly env: ConnectionEnv;
-  session: Session | null;
-  /** The register_user in flight: its reply carries `id`; `username` is what was claimed. */
-  pending: { id: number | undefined; username: string } | null;
-  /** Why the session ended (state `revoked`), and the request id to answer, if any. */
-  failure: { code: ErrorCode; id: number | undefined } | null;
-  /** How the socket ended, recorded in ConnectionClosed. The first cause wins. */
-  closing: { code: number; reason: string } | null;
-}
-
-export type ConnectionEvent =
-  | ClientFrame
-  | { type: 'INVALID'; message: string; id: number | undefined }
-  | { type: 'FLOOD' }
-  | { type: 'SHUTDOWN' }
-  | { type: 'SOCKET_CLOSED'; code: number; reason: string }
-  | { type: 'REVOKE'; code: RevokeCode }
-  | { type: 'xstate.done.actor.refresh'; output: Session }
-  | { type: 'xstate.error.actor.refresh'; error: unknown };
-
-export interface VerifyInput {
-  token: string;
-  username: string;
-}
-
-export interface SendParams {
-  event: string;
-  data: unknown;
-  id: number | undefined;
-}
-
-const failureCodeOf = (error: unknown): ErrorCode => (error instanceof AuthFailure ? error.code : 'invalid_token');
-const clampDelay = (ms: number): number => Math.min(MAX_TIMER_MS, Math.max(0, ms));
-const reply = (event: string, data: unknown, id: number | undefined): SendParams => ({ event, data, id });
-
-/** The state name debug_connection reports, derived from context (live states only). */
-function liveState(context: ConnectionContext): 'connected' | 'registering' | 'authenticated' {
-  if (context.session !== null) return 'authenticated';
-  return context.pending !== null ? 'registering' : 'connected';
-}
-
-const noop = (): void => {};
-
-const base = setup({
-  types: {
-    context: {} as ConnectionContext,
-    events: {} as ConnectionEvent,
-    input: {} as ConnectionInput,
-  },
-  actors: {
-    /** Resolves the token's session or rejects with AuthFailure. Default: refuse everything. */
-    verifyToken: fromPromise<Session, VerifyInput>(async () => {
-      throw new AuthFailure('invalid_token');
-    }),
-  },
-  actions: {
-    // Effects, bound by the hub. Defaults do nothing.
-    send: (_: unknown, _params: SendParams) => noop(),
-    close: (_: unknown, _params: { code: number; reason: string }) => noop(),
-    /** Index the actor by user and jti, subscribe it to broadcasts, record ConnectionAuthenticated. */
-    sessionStarted: noop,
-    /** The session's token was swapped: re-index the previous jti under the new one. */
-    sessionRefreshed: (_: unknown, _params: { previous: Session }) => noop(),
-    publishMessage: (_: unknown, _params: { frame: FrameOf<'authenticated_message'> }) => noop(),
-    sendOnlineUsers: (_: unknown, _params: { id: number | undefined }) => noop(),
-    checkConnections: (_: unknown, _params: { id: number | undefined }) => noop(),
-    /** Leave every index and record ConnectionClosed. */
-    connectionClosed: noop,
-    // Context updates.
-    startPending: assign((_, params: { id: number | undefined; username: string }) => ({ pending: params })),
-    adoptSession: assign((_, params: { session: Session }) => ({ session: params.session, pending: null })),
-    fail: assign((_, params: { code: ErrorCode; id: number | undefined }) => ({ failure: params, pending: null })),
-    noteClose: assign(({ context }, params: { code: number; reason: string }) => ({
-      closing: context.closing ?? params,
-    })),
-  },
-  guards: {
-    hasSession: ({ context }) => context.session !== null,
-    refreshInFlight: ({ context }) => context.pending !== null,
-    /** The verified token belongs to the claimed username, and to the current user on refresh. */
-    sessionMatches: ({ context }, params: { session: Session }) =>
-      params.session.username === context.pending?.username &&
-      (context.session === null || context.session.userId === params.session.userId),
-    tokenExpired: ({ context }) => context.session !== null && context.env.clock.now() >= context.session.exp * 1000,
-  },
-  delays: {
-    authTimeout: ({ context }) => clampDelay(context.connectedAt + context.env.authTimeoutMs - context.env.clock.now()),
-    tokenExpiry: ({ context }) => clampDelay((context.session?.exp ?? 0) * 1000 - context.env.clock.now()),
-    closeGrace: REVOKED_CLOSE_GRACE_MS,
-  },
-});
+export * from './connectionTypes.js';
 
 /** Handlers every live state shares (connected, registering, authenticated). */
 const live = base.createStateConfig({
@@ -348,8 +220,8 @@ export const connectionMachine = base.createMachine({
                     context.pending?.id,
                   ),
               },
-              // Context still holds the old session here: hand it over before adopting the new one.
-              { type: 'sessionRefreshed', params: ({ context }) => ({ previous: context.session as Session }) },
+              // Context still holds the old session here: hand both over before adopting the new one.
+              { type: 'sessionRefreshed', params: ({ context, event }) => ({ previous: context.session ?? event.output, next: event.output }) },
               { type: 'adoptSession', params: ({ event }) => ({ session: event.output }) },
             ],
           },
@@ -383,6 +255,8 @@ export const connectionMachine = base.createMachine({
         { type: 'close', params: ({ context }) => endOf(context) },
       ],
       after: { closeGrace: 'closed' },
+      // The close is already under way; shutdown need not wait for the transport's confirmation.
+      on: { SHUTDOWN: 'closed' },
     },
     closed: {
       type: 'final',
@@ -390,11 +264,5 @@ export const connectionMachine = base.createMachine({
     },
   },
 });
-
-/** The close code and reason for the failure that ended a session. */
-function endOf(context: ConnectionContext): { code: number; reason: string } {
-  const code = context.failure?.code ?? 'invalid_token';
-  return { code: closeCodeOf(code) ?? CloseCode.invalidToken, reason: ERRORS[code].message };
-}
 
 export type ConnectionMachine = typeof connectionMachine;

@@ -55,7 +55,7 @@ const STORED_ARGON2_MAX_ITERATIONS = 64;
 const STORED_ARGON2_MAX_PARALLELISM = 16;
 const STORED_PBKDF2_MAX_ITERATIONS = 10_000_000;
 const STORED_SCRYPT_MAX_BYTES = 256 * 1024 * 1024;
-/** Workers that die before saying "ready", in a row, after which the pool stops restarting them. */
+/** Worker exits in a row with no message from any worker between, after which the pool stops restarting them. */
 const WORKER_START_FAILURES_MAX = 3;
 
 const PBKDF2_DIGEST_BYTES = { sha1: 20, sha256: 32, sha512: 64 } as const;
@@ -163,6 +163,7 @@ export function createPasswordHasher(options: PasswordHasherOptions = {}): Passw
   const slots = new Set<Slot>();
   const queue: Job[] = [];
   let closed = false;
+  let closing: Promise<void> | undefined;
   let broken: unknown;
   let spawned = 0;
   let failedStarts = 0;
@@ -171,8 +172,7 @@ export function createPasswordHasher(options: PasswordHasherOptions = {}): Passw
   const closedError = (): BeaconError => new BeaconError('unavailable', { message: 'Password hasher is closed' });
 
   function start(): void {
-    const worker = options.spawnWorker?.(spawned) ?? spawnHashWorker();
-    spawned += 1;
+    const worker = options.spawnWorker?.(spawned++) ?? spawnHashWorker();
     const slot: Slot = { worker, job: undefined, failure: undefined };
     // Idle workers must not keep the process alive; a running job refs its worker.
     worker.unref();
@@ -289,16 +289,13 @@ export function createPasswordHasher(options: PasswordHasherOptions = {}): Passw
     },
     queueDepth: () => queue.length,
     busy: () => [...slots].filter((slot) => slot.job).length,
-    async close() {
-      if (closed) return;
+    close() {
       closed = true;
-      for (const job of queue.splice(0)) job.reject(closedError());
-      const workers = [...slots].map((slot) => slot.worker);
-      for (const slot of slots) {
-        slot.job?.reject(closedError());
-        slot.job = undefined;
-      }
-      await Promise.all(workers.map((worker) => worker.terminate()));
+      for (const job of [...queue.splice(0), ...[...slots].map((slot) => slot.job)]) job?.reject(closedError());
+      for (const slot of slots) slot.job = undefined;
+      // Every caller of close() waits for the same termination.
+      closing ??= Promise.all([...slots].map((slot) => slot.worker.terminate())).then(() => undefined);
+      return closing;
     },
   };
 }

@@ -31,11 +31,11 @@ export function readBody(res: HttpResponse, declaredLength: string, maxBytes: nu
   });
 }
 
-/** Parses JSON strictly as UTF-8; malformed JSON is a 400 `invalid_json`. */
+/** Parses JSON strictly as UTF-8; malformed JSON is a 400 `invalid_request`. */
 export function parseJson(body: Buffer): unknown {
   try {
     return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
   } catch {
-    throw new BeaconError('invalid_json');
+    throw new BeaconError('invalid_request', { message: 'Malformed JSON body' });
   }
 }

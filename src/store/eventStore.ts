@@ -45,6 +45,8 @@ export interface EventStore {
   close(): Promise<void>;
 }
 
+const REBUILD_PAGE_SIZE = 5_000;
+
 interface Pending {
   events: readonly BeaconEvent[];
   resolve(recorded: RecordedEvent[]): void;
@@ -92,12 +94,19 @@ export function openEventStore(options: StoreOptions): EventStore {
   };
 
   // Rebuild every projection from position 0: the log is the truth, the tables a cache.
+  // Read in pages: iterating while the same connection writes the tables is not allowed,
+  // and loading the whole log at once would cost memory proportional to its length.
   db.transaction(() => {
     tables.clear();
-    for (const row of db.prepare('SELECT * FROM events ORDER BY position').iterate() as IterableIterator<Row>) {
-      const event = toRecorded(row);
-      evolve(event);
-      tables.apply(event);
+    for (let after = 0; ; ) {
+      const rows = readAfter.all(after, REBUILD_PAGE_SIZE) as Row[];
+      for (const row of rows) {
+        const event = toRecorded(row);
+        evolve(event);
+        tables.apply(event);
+        after = row.position;
+      }
+      if (rows.length < REBUILD_PAGE_SIZE) break;
     }
   })();
 

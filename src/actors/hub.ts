@@ -1,0 +1,285 @@
+// The hub: runs one connection actor per socket, indexes live actors by sid, user and
+// token (jti), binds the machine's effects once per server, and turns committed events
+// (revocations, presence) into events for the right actors and broadcasts.
+
+import { createActor, fromPromise } from 'xstate';
+import { CloseCode } from '../constants.js';
+import type { Clock } from '../clock.js';
+import type { BeaconEvent, RecordedEvent } from '../events/types.js';
+import { connectionMachine } from './connectionMachine.js';
+import type { ConnectionEnv, RevokeCode } from './connectionMachine.js';
+import { Handle } from './connectionHandle.js';
+import type { ConnectionActor, ConnectionHandle } from './connectionHandle.js';
+import { AuthFailure } from './ports.js';
+import type { Broadcaster, ConnectionPort, Session, TokenVerifier } from './ports.js';
+import { createPresenceFeed } from './presenceFeed.js';
+import type { Timers } from './presenceFeed.js';
+import type { OnlineUserView } from './presence.js';
+
+/**
+ * Topic of every authenticated connection. Presence is not public information, so
+ * `user_status` / `user_count` go to authenticated connections only, like
+ * `authenticated_message`; one shared topic keeps one subscription per socket.
+ */
+export const AUTHENTICATED_TOPIC = 'authenticated';
+export const PRESENCE_TOPIC = AUTHENTICATED_TOPIC;
+/** shutdown() stops waiting for actors to close after this long. */
+export const SHUTDOWN_WAIT_MS = 2_000;
+/** Revocations are remembered this long, to catch a token verified just before its revocation committed. */
+export const REVOCATION_MEMORY_MS = 60_000;
+export const DEAD_CONNECTION_REASON = 'Connection not responding';
+
+export type { ConnectionHandle } from './connectionHandle.js';
+
+export interface HubLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+export interface HubDeps {
+  broadcaster: Broadcaster;
+  /** Fire-and-forget; the store group-commits and calls `onCommitted` afterwards. */
+  append(events: BeaconEvent[]): void;
+  verifier: TokenVerifier;
+  clock: Clock;
+  authTimeoutMs: number;
+  logger: HubLogger;
+  presenceWindowMs?: number;
+  /** Timers for actor delays and presence windows; default the global ones (tests: SimulatedClock). */
+  timers?: Timers;
+}
+
+export interface ConnectionSummary {
+  sid: string;
+  state: string;
+  username: string | null;
+  userId: number | null;
+  connectedAt: number;
+  ageMs: number;
+  transport: ConnectionPort['transport'];
+}
+
+export interface Hub {
+  open(port: ConnectionPort, opts: { sid: string; session?: Session }): ConnectionHandle;
+  onCommitted(events: readonly RecordedEvent[]): void;
+  snapshot(): ConnectionSummary[];
+  /** Committed presence: for `GET /users` and metrics. */
+  presence(): { users: OnlineUserView[]; count: number; connections: number };
+  shutdown(): Promise<void>;
+  readonly size: number;
+}
+
+const globalTimers: Timers = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+function addTo<K, V>(index: Map<K, Set<V>>, key: K, value: V): void {
+  const set = index.get(key);
+  if (set === undefined) index.set(key, new Set([value]));
+  else set.add(value);
+}
+
+function removeFrom<K, V>(index: Map<K, Set<V>>, key: K, value: V): void {
+  const set = index.get(key);
+  if (set === undefined) return;
+  set.delete(value);
+  if (set.size === 0) index.delete(key);
+}
+
+export function createHub(deps: HubDeps): Hub {
+  const { broadcaster, clock, logger } = deps;
+  const timers = deps.timers ?? globalTimers;
+  const env: ConnectionEnv = { clock, authTimeoutMs: deps.authTimeoutMs };
+  const feed = createPresenceFeed({ broadcaster, topic: PRESENCE_TOPIC, timers, ...(deps.presenceWindowMs === undefined ? {} : { windowMs: deps.presenceWindowMs }) });
+
+  const bySid = new Map<string, ConnectionActor>();
+  const byUser = new Map<number, Set<ConnectionActor>>();
+  const byJti = new Map<string, Set<ConnectionActor>>();
+  const userIdByName = new Map<string, number>();
+  /** jti → why it was revoked and when we heard; insertion order is time order. */
+  const recentlyRevoked = new Map<string, { code: RevokeCode; at: number }>();
+  let draining = false;
+  let drained: (() => void) | undefined;
+
+  const guarded = (what: string, fn: () => void): void => {
+    // A transport error must not kill the actor (it would never reach `closed` and leak).
+    try {
+      fn();
+    } catch (err) {
+      logger.warn({ err }, `port ${what} failed`);
+    }
+  };
+
+  function checkRevoked(self: ConnectionActor, jti: string): void {
+    const hit = recentlyRevoked.get(jti);
+    if (hit !== undefined && clock.now() - hit.at < REVOCATION_MEMORY_MS) self.send({ type: 'REVOKE', code: hit.code });
+  }
+
+  function dropDead(requester: ConnectionActor): number {
+    const dead: ConnectionActor[] = [];
+    for (const actor of bySid.values()) if (actor !== requester && !actor.getSnapshot().context.port.isAlive()) dead.push(actor);
+    // Closing mutates the indexes, hence the two passes.
+    for (const actor of dead) {
+      guarded('close', () => actor.getSnapshot().context.port.close(CloseCode.goingAway, DEAD_CONNECTION_REASON));
+      actor.send({ type: 'SOCKET_CLOSED', code: CloseCode.goingAway, reason: DEAD_CONNECTION_REASON });
+    }
+    // Presence entries without a live actor on this server are stale: close them in the log.
+    const stale: BeaconEvent[] = [];
+    for (const [sid, userId] of feed.state.sids) {
+      if (!bySid.has(sid)) stale.push({ type: 'ConnectionClosed', data: { sid, userId, code: CloseCode.goingAway, reason: 'reconciled' } });
+    }
+    if (stale.length > 0) deps.append(stale);
+    return dead.length + stale.length;
+  }
+
+  const logic = connectionMachine.provide({
+    actions: {
+      send: ({ context }, p) => guarded('send', () => void context.port.send(p.event, p.data, p.id)),
+      close: ({ context }, p) => guarded('close', () => context.port.close(p.code, p.reason)),
+      sessionStarted: ({ context, self }) => {
+        const s = context.session;
+        if (s === null) return;
+        addTo(byUser, s.userId, self);
+        addTo(byJti, s.jti, self);
+        userIdByName.set(s.username, s.userId);
+        guarded('subscribe', () => context.port.subscribe(AUTHENTICATED_TOPIC));
+        deps.append([
+          { type: 'ConnectionAuthenticated', data: { sid: context.sid, userId: s.userId, username: s.username, jti: s.jti, transport: context.port.transport } },
+        ]);
+        logger.info({ sid: context.sid, userId: s.userId, transport: context.port.transport }, 'connection authenticated');
+        checkRevoked(self, s.jti);
+      },
+      sessionRefreshed: ({ context, self }, { previous, next }) => {
+        removeFrom(byJti, previous.jti, self);
+        addTo(byJti, next.jti, self);
+        logger.info({ sid: context.sid, userId: next.userId }, 'token refreshed');
+        checkRevoked(self, next.jti);
+      },
+      publishMessage: ({ context }, { frame }) => {
+        const s = context.session;
+        if (s === null) return;
+        const payload = { from: s.username, data: frame.data.data ?? null, text: frame.data.text ?? null, ts: clock.now() };
+        const to = frame.data.to;
+        if (to === undefined) {
+          broadcaster.publish(AUTHENTICATED_TOPIC, 'authenticated_message', payload);
+          return;
+        }
+        const recipientId = userIdByName.get(to);
+        const targets = [byUser.get(s.userId), recipientId === s.userId || recipientId === undefined ? undefined : byUser.get(recipientId)];
+        for (const set of targets) {
+          if (set === undefined) continue;
+          for (const actor of set) {
+            const port = actor.getSnapshot().context.port;
+            guarded('send', () => void port.send('authenticated_message', payload));
+          }
+        }
+      },
+      sendOnlineUsers: ({ context }, { id }) => {
+        const { users, count } = feed.view();
+        guarded('send', () => void context.port.send('online_users', { users, count }, id));
+      },
+      checkConnections: ({ context, self }, { id }) => {
+        const removed = dropDead(self);
+        guarded('send', () => void context.port.send('connections_checked', { active: bySid.size, removed }, id));
+      },
+      connectionClosed: ({ context, self }) => {
+        bySid.delete(context.sid);
+        const s = context.session;
+        const closing = context.closing ?? { code: CloseCode.normal, reason: '' };
+        if (s !== null) {
+          removeFrom(byUser, s.userId, self);
+          removeFrom(byJti, s.jti, self);
+          if (!byUser.has(s.userId)) userIdByName.delete(s.username);
+          deps.append([{ type: 'ConnectionClosed', data: { sid: context.sid, userId: s.userId, code: closing.code, reason: closing.reason } }]);
+        }
+        const fields = { sid: context.sid, userId: s?.userId ?? null, code: closing.code, failure: context.failure?.code };
+        if (context.failure === null) logger.info(fields, 'connection closed');
+        else logger.warn(fields, 'connection closed on auth failure');
+        if (drained !== undefined && bySid.size === 0) drained();
+      },
+    },
+    actors: {
+      verifyToken: fromPromise<Session, { token: string; username: string }>(async ({ input }) => {
+        try {
+          return await deps.verifier.verify(input.token);
+        } catch (err) {
+          if (!(err instanceof AuthFailure)) logger.warn({ err }, 'token verification failed unexpectedly');
+          throw err;
+        }
+      }),
+    },
+  });
+
+  return {
+    open(port, opts) {
+      const input = { sid: opts.sid, port, connectedAt: clock.now(), env, ...(opts.session === undefined ? {} : { session: opts.session }) };
+      const actor = createActor(logic, { input, clock: timers });
+      bySid.set(opts.sid, actor);
+      actor.start();
+      if (draining) actor.send({ type: 'SHUTDOWN' });
+      return new Handle(opts.sid, actor);
+    },
+
+    onCommitted(events) {
+      for (const event of events) {
+        feed.apply(event);
+        if (event.type !== 'TokenRevoked') continue;
+        const code: RevokeCode = event.data.reason === 'superseded' ? 'session_replaced' : 'token_revoked';
+        const now = clock.now();
+        recentlyRevoked.set(event.data.jti, { code, at: now });
+        for (const [jti, hit] of recentlyRevoked) {
+          if (now - hit.at < REVOCATION_MEMORY_MS) break;
+          recentlyRevoked.delete(jti);
+        }
+        const holders = byJti.get(event.data.jti);
+        // Revoking mutates the index (actors close synchronously), hence the copy.
+        if (holders !== undefined) for (const actor of [...holders]) actor.send({ type: 'REVOKE', code });
+      }
+    },
+
+    snapshot() {
+      const now = clock.now();
+      const out: ConnectionSummary[] = [];
+      for (const actor of bySid.values()) {
+        const { value, context } = actor.getSnapshot();
+        out.push({
+          sid: context.sid,
+          state: String(value),
+          username: context.session?.username ?? null,
+          userId: context.session?.userId ?? null,
+          connectedAt: context.connectedAt,
+          ageMs: now - context.connectedAt,
+          transport: context.port.transport,
+        });
+      }
+      return out;
+    },
+
+    presence: () => feed.view(),
+
+    shutdown() {
+      draining = true;
+      feed.stop();
+      return new Promise<void>((resolve) => {
+        let timer: unknown = undefined;
+        const done = (): void => {
+          drained = undefined;
+          if (timer !== undefined) timers.clearTimeout(timer);
+          resolve();
+        };
+        drained = done;
+        for (const actor of [...bySid.values()]) actor.send({ type: 'SHUTDOWN' });
+        if (bySid.size === 0) return done();
+        timer = timers.setTimeout(() => {
+          logger.warn({ remaining: bySid.size }, 'shutdown: connections still open after the wait');
+          done();
+        }, SHUTDOWN_WAIT_MS);
+      });
+    },
+
+    get size() {
+      return bySid.size;
+    },
+  };
+}

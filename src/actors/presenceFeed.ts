@@ -1,0 +1,103 @@
+// Keeps the presence fold current from committed events and turns its changes into
+// `user_status` / `user_count` broadcasts, coalesced over a short window so a storm of N
+// connects costs O(N) publishes rather than N² (each publish reaches every subscriber).
+
+import type { BeaconEvent } from '../events/types.js';
+import type { Broadcaster } from './ports.js';
+import { countConnections, countUsers, evolve, initial, isOnline, listOnline } from './presence.js';
+import type { OnlineUserView, PresenceState } from './presence.js';
+
+/** Presence broadcasts wait this long for more changes before going out. */
+export const PRESENCE_WINDOW_MS = 25;
+
+/** Timer source (xstate's Clock shape), so tests can drive windows with a SimulatedClock. */
+export interface Timers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export interface PresenceFeed {
+  /** Folds committed events; schedules a broadcast when presence moved. */
+  apply(event: BeaconEvent): void;
+  /** Sends the pending broadcasts now (also what the window timer does). */
+  flush(): void;
+  /** Drops any pending broadcast (server shutting down). */
+  stop(): void;
+  readonly state: PresenceState;
+  view(): { users: OnlineUserView[]; count: number; connections: number };
+}
+
+export function createPresenceFeed(opts: {
+  broadcaster: Broadcaster;
+  topic: string;
+  timers: Timers;
+  windowMs?: number;
+}): PresenceFeed {
+  const { broadcaster, topic, timers } = opts;
+  const windowMs = opts.windowMs ?? PRESENCE_WINDOW_MS;
+  let state = initial();
+  /** Users touched in this window: whether they were online when the window opened, and a name to announce. */
+  const touched = new Map<number, { wasOnline: boolean; username: string }>();
+  let moved = false;
+  let timer: unknown = undefined;
+
+  function touch(userId: number, username: string): void {
+    if (!touched.has(userId)) touched.set(userId, { wasOnline: isOnline(state, userId), username });
+    moved = true;
+    if (timer === undefined) timer = timers.setTimeout(flush, windowMs);
+  }
+
+  function flush(): void {
+    if (timer !== undefined) timers.clearTimeout(timer);
+    timer = undefined;
+    if (!moved) return;
+    for (const [userId, before] of touched) {
+      const now = state.users.get(userId);
+      // Online and offline again inside one window is no net change: nothing to announce.
+      if ((now !== undefined) === before.wasOnline) continue;
+      broadcaster.publish(topic, 'user_status', {
+        username: now?.username ?? before.username,
+        user_id: userId,
+        status: now === undefined ? 'offline' : 'online',
+      });
+    }
+    touched.clear();
+    moved = false;
+    broadcaster.publish(topic, 'user_count', { count: countUsers(state), connections: countConnections(state) });
+  }
+
+  return {
+    apply(event) {
+      switch (event.type) {
+        case 'ConnectionAuthenticated':
+          touch(event.data.userId, event.data.username);
+          break;
+        case 'ConnectionClosed': {
+          const userId = state.sids.get(event.data.sid);
+          const user = userId === undefined ? undefined : state.users.get(userId);
+          if (user !== undefined) touch(user.userId, user.username);
+          break;
+        }
+        case 'ServerStarted':
+          for (const user of state.users.values()) touch(user.userId, user.username);
+          break;
+        default:
+          break;
+      }
+      state = evolve(state, event);
+    },
+    flush,
+    stop() {
+      if (timer !== undefined) timers.clearTimeout(timer);
+      timer = undefined;
+      touched.clear();
+      moved = false;
+    },
+    get state() {
+      return state;
+    },
+    view() {
+      return { users: listOnline(state), count: countUsers(state), connections: countConnections(state) };
+    },
+  };
+}
