@@ -15,6 +15,9 @@ import { createRoutes } from './http/routes.js';
 import { startHttpServer, type HttpServer } from './http/server.js';
 import { resolveTls } from './http/tls.js';
 import { createLoggers, type Loggers } from './log.js';
+import { createHub, describeMachine, type Hub } from './actors/index.js';
+import { mountWebSocket, uwsBroadcaster } from './http/ws.js';
+import type { TemplatedApp } from 'uWebSockets.js';
 import { openEventStore, type EventStore } from './store/index.js';
 
 export const VERSION = '0.1.0';
@@ -37,6 +40,7 @@ export interface Beacon {
   readonly store: EventStore;
   readonly auth: AuthService;
   readonly loggers: Loggers;
+  readonly hub: Hub;
   /** Graceful stop: refuse new work, finish in-flight requests, close the log. Idempotent. */
   stop(reason?: string): Promise<void>;
 }
@@ -77,17 +81,31 @@ export async function startBeacon(options: BeaconOptions): Promise<Beacon> {
   });
   const pruned = store.pruneBlacklist();
 
+  let apps: readonly TemplatedApp[] = [];
+  const hub = createHub({
+    broadcaster: uwsBroadcaster(() => apps),
+    append: (events) => {
+      store.append(events).catch((err: unknown) => loggers.websocket.error({ err }, 'connection event not recorded'));
+    },
+    verifier: { verify: (token) => auth.authenticate(token) },
+    clock,
+    authTimeoutMs: config.AUTH_TIMEOUT_SECONDS * 1000,
+    logger: loggers.websocket,
+  });
+  store.subscribe((events) => hub.onCommitted(events));
+
   let phase: 'starting' | 'ready' | 'draining' = 'starting';
   const metrics = createMetrics({
     logins: () => ({ ok: auth.metrics.loginsOk, failed: auth.metrics.loginsFailed, throttled: auth.metrics.loginsThrottled }),
     hashQueue: () => ({ queued: hasher.queueDepth(), busy: hasher.busy() }),
     eventLog: () => store.stats(),
-    connections: () => 0,
+    connections: () => hub.size,
   });
   const consoleHtml = readFileSync(join(WEB_DIR, 'index.html'), 'utf8');
   const routes = createRoutes({
     auth,
-    isOnline: () => false,
+    onlineUserIds: () => new Set(hub.presence().users.map((u) => u.user_id)),
+    inspect: config.INSPECT ? { machine: () => describeMachine(), actors: () => hub.snapshot() } : undefined,
     health: () => {
       if (phase !== 'ready') return { ok: false, status: phase };
       return store.healthy() ? { ok: true, status: 'ok' } : { ok: false, status: 'unhealthy' };
@@ -107,7 +125,18 @@ export async function startBeacon(options: BeaconOptions): Promise<Beacon> {
     logger: loggers.app,
     accepting: () => phase === 'ready',
     onRequest: (route, method, status) => metrics.httpRequest(route, method, status),
+    mount: (app) =>
+      mountWebSocket(app, {
+        hub,
+        ids,
+        authenticate: (token) => auth.authenticate(token),
+        allowedOrigins: config.ALLOWED_ORIGINS,
+        trustedProxies: config.TRUSTED_PROXIES,
+        logger: loggers.websocket,
+        now: () => clock.now(),
+      }),
   });
+  apps = http.apps;
 
   await store.append([{ type: 'ServerStarted', data: { pid: process.pid, version: VERSION } }]);
   const sweeper = setInterval(() => {
@@ -127,6 +156,7 @@ export async function startBeacon(options: BeaconOptions): Promise<Beacon> {
       log.info({ reason, inFlight: http.inFlight() }, 'draining');
       clearInterval(sweeper);
       http.stopListening();
+      await hub.shutdown();
       const deadline = clock.now() + SHUTDOWN_GRACE_MS;
       while (http.inFlight() > 0 && clock.now() < deadline) await new Promise((r) => setTimeout(r, 10));
       await hasher.close();
@@ -148,6 +178,7 @@ export async function startBeacon(options: BeaconOptions): Promise<Beacon> {
     store,
     auth,
     loggers,
+    hub,
     stop,
   };
 }

@@ -70,3 +70,8 @@ export const CloseCode = {
   rateLimited: 4008,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
+
+/** Per-connection frame rate: frames beyond this per second are dropped (throttled) ... */
+export const WS_MESSAGES_PER_SECOND = 100;
+/** ... and a connection that goes on to send this many in one second is closed with 4008. */
+export const WS_FLOOD_CLOSE_PER_SECOND = 300;

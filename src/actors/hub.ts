@@ -2,16 +2,18 @@
 // token (jti), binds the machine's effects once per server, and turns committed events
 // (revocations, presence) into events for the right actors and broadcasts.
 
-import { createActor, fromPromise } from 'xstate';
+import { fromPromise } from 'xstate';
 import { CloseCode } from '../constants.js';
 import type { Clock } from '../clock.js';
 import type { BeaconEvent, RecordedEvent } from '../events/types.js';
 import { connectionMachine } from './connectionMachine.js';
-import type { ConnectionEnv, RevokeCode } from './connectionMachine.js';
+import type { ConnectionContext, ConnectionEnv, RevokeCode } from './connectionMachine.js';
+import { ConnectionRegistry } from './registry.js';
 import { Handle } from './connectionHandle.js';
 import type { ConnectionActor, ConnectionHandle } from './connectionHandle.js';
 import { AuthFailure } from './ports.js';
 import type { Broadcaster, ConnectionPort, Session, TokenVerifier } from './ports.js';
+import { createActorPool } from './actorPool.js';
 import { createPresenceFeed } from './presenceFeed.js';
 import type { Timers } from './presenceFeed.js';
 import type { OnlineUserView } from './presence.js';
@@ -28,6 +30,9 @@ export const SHUTDOWN_WAIT_MS = 2_000;
 /** Revocations are remembered this long, to catch a token verified just before its revocation committed. */
 export const REVOCATION_MEMORY_MS = 60_000;
 export const DEAD_CONNECTION_REASON = 'Connection not responding';
+/** RFC 6455 "internal error"; TODO(lead): move to CloseCode in constants.ts. */
+const INTERNAL_ERROR_CLOSE = 1011;
+const INTERNAL_ERROR_REASON = 'Internal error';
 
 export type { ConnectionHandle } from './connectionHandle.js';
 
@@ -74,29 +79,13 @@ const globalTimers: Timers = {
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
 
-function addTo<K, V>(index: Map<K, Set<V>>, key: K, value: V): void {
-  const set = index.get(key);
-  if (set === undefined) index.set(key, new Set([value]));
-  else set.add(value);
-}
-
-function removeFrom<K, V>(index: Map<K, Set<V>>, key: K, value: V): void {
-  const set = index.get(key);
-  if (set === undefined) return;
-  set.delete(value);
-  if (set.size === 0) index.delete(key);
-}
-
 export function createHub(deps: HubDeps): Hub {
   const { broadcaster, clock, logger } = deps;
   const timers = deps.timers ?? globalTimers;
   const env: ConnectionEnv = { clock, authTimeoutMs: deps.authTimeoutMs };
   const feed = createPresenceFeed({ broadcaster, topic: PRESENCE_TOPIC, timers, ...(deps.presenceWindowMs === undefined ? {} : { windowMs: deps.presenceWindowMs }) });
 
-  const bySid = new Map<string, ConnectionActor>();
-  const byUser = new Map<number, Set<ConnectionActor>>();
-  const byJti = new Map<string, Set<ConnectionActor>>();
-  const userIdByName = new Map<string, number>();
+  const live = new ConnectionRegistry();
   /** jti → why it was revoked and when we heard; insertion order is time order. */
   const recentlyRevoked = new Map<string, { code: RevokeCode; at: number }>();
   let draining = false;
@@ -111,15 +100,21 @@ export function createHub(deps: HubDeps): Hub {
     }
   };
 
+  /** Leaves every index and records the end of an authenticated connection. */
+  function forget(actor: ConnectionActor, context: ConnectionContext, code: number, reason: string): void {
+    live.remove(context.sid, actor, context.session);
+    const s = context.session;
+    if (s !== null) deps.append([{ type: 'ConnectionClosed', data: { sid: context.sid, userId: s.userId, code, reason } }]);
+    if (drained !== undefined && live.size === 0) drained();
+  }
+
   function checkRevoked(self: ConnectionActor, jti: string): void {
     const hit = recentlyRevoked.get(jti);
     if (hit !== undefined && clock.now() - hit.at < REVOCATION_MEMORY_MS) self.send({ type: 'REVOKE', code: hit.code });
   }
 
   function dropDead(requester: ConnectionActor): number {
-    const dead: ConnectionActor[] = [];
-    for (const actor of bySid.values()) if (actor !== requester && !actor.getSnapshot().context.port.isAlive()) dead.push(actor);
-    // Closing mutates the indexes, hence the two passes.
+    const dead = live.all().filter((a) => a !== requester && !a.getSnapshot().context.port.isAlive());
     for (const actor of dead) {
       guarded('close', () => actor.getSnapshot().context.port.close(CloseCode.goingAway, DEAD_CONNECTION_REASON));
       actor.send({ type: 'SOCKET_CLOSED', code: CloseCode.goingAway, reason: DEAD_CONNECTION_REASON });
@@ -127,7 +122,7 @@ export function createHub(deps: HubDeps): Hub {
     // Presence entries without a live actor on this server are stale: close them in the log.
     const stale: BeaconEvent[] = [];
     for (const [sid, userId] of feed.state.sids) {
-      if (!bySid.has(sid)) stale.push({ type: 'ConnectionClosed', data: { sid, userId, code: CloseCode.goingAway, reason: 'reconciled' } });
+      if (!live.has(sid)) stale.push({ type: 'ConnectionClosed', data: { sid, userId, code: CloseCode.goingAway, reason: 'reconciled' } });
     }
     if (stale.length > 0) deps.append(stale);
     return dead.length + stale.length;
@@ -140,9 +135,7 @@ export function createHub(deps: HubDeps): Hub {
       sessionStarted: ({ context, self }) => {
         const s = context.session;
         if (s === null) return;
-        addTo(byUser, s.userId, self);
-        addTo(byJti, s.jti, self);
-        userIdByName.set(s.username, s.userId);
+        live.indexSession(self, s);
         guarded('subscribe', () => context.port.subscribe(AUTHENTICATED_TOPIC));
         deps.append([
           { type: 'ConnectionAuthenticated', data: { sid: context.sid, userId: s.userId, username: s.username, jti: s.jti, transport: context.port.transport } },
@@ -151,8 +144,7 @@ export function createHub(deps: HubDeps): Hub {
         checkRevoked(self, s.jti);
       },
       sessionRefreshed: ({ context, self }, { previous, next }) => {
-        removeFrom(byJti, previous.jti, self);
-        addTo(byJti, next.jti, self);
+        live.reindexToken(self, previous.jti, next.jti);
         logger.info({ sid: context.sid, userId: next.userId }, 'token refreshed');
         checkRevoked(self, next.jti);
       },
@@ -165,14 +157,13 @@ export function createHub(deps: HubDeps): Hub {
           broadcaster.publish(AUTHENTICATED_TOPIC, 'authenticated_message', payload);
           return;
         }
-        const recipientId = userIdByName.get(to);
-        const targets = [byUser.get(s.userId), recipientId === s.userId || recipientId === undefined ? undefined : byUser.get(recipientId)];
-        for (const set of targets) {
-          if (set === undefined) continue;
-          for (const actor of set) {
-            const port = actor.getSnapshot().context.port;
-            guarded('send', () => void port.send('authenticated_message', payload));
-          }
+        // The recipient's connections and the sender's (once, when writing to oneself).
+        const recipientId = live.userIdOf(to);
+        const targets = live.connectionsOf(s.userId);
+        if (recipientId !== undefined && recipientId !== s.userId) targets.push(...live.connectionsOf(recipientId));
+        for (const actor of targets) {
+          const port = actor.getSnapshot().context.port;
+          guarded('send', () => void port.send('authenticated_message', payload));
         }
       },
       sendOnlineUsers: ({ context }, { id }) => {
@@ -181,22 +172,14 @@ export function createHub(deps: HubDeps): Hub {
       },
       checkConnections: ({ context, self }, { id }) => {
         const removed = dropDead(self);
-        guarded('send', () => void context.port.send('connections_checked', { active: bySid.size, removed }, id));
+        guarded('send', () => void context.port.send('connections_checked', { active: live.size, removed }, id));
       },
       connectionClosed: ({ context, self }) => {
-        bySid.delete(context.sid);
-        const s = context.session;
         const closing = context.closing ?? { code: CloseCode.normal, reason: '' };
-        if (s !== null) {
-          removeFrom(byUser, s.userId, self);
-          removeFrom(byJti, s.jti, self);
-          if (!byUser.has(s.userId)) userIdByName.delete(s.username);
-          deps.append([{ type: 'ConnectionClosed', data: { sid: context.sid, userId: s.userId, code: closing.code, reason: closing.reason } }]);
-        }
-        const fields = { sid: context.sid, userId: s?.userId ?? null, code: closing.code, failure: context.failure?.code };
+        forget(self, context, closing.code, closing.reason);
+        const fields = { sid: context.sid, userId: context.session?.userId ?? null, code: closing.code, failure: context.failure?.code };
         if (context.failure === null) logger.info(fields, 'connection closed');
         else logger.warn(fields, 'connection closed on auth failure');
-        if (drained !== undefined && bySid.size === 0) drained();
       },
     },
     actors: {
@@ -211,12 +194,24 @@ export function createHub(deps: HubDeps): Hub {
     },
   });
 
+  function evict(sid: string, error: unknown): void {
+    // An action threw: the actor stopped without reaching `closed`. Do what `closed` would have.
+    const actor = live.get(sid);
+    logger.warn({ err: error, sid }, 'connection actor failed');
+    if (actor === undefined) return;
+    const { context } = actor.getSnapshot();
+    guarded('close', () => context.port.close(INTERNAL_ERROR_CLOSE, INTERNAL_ERROR_REASON));
+    forget(actor, context, INTERNAL_ERROR_CLOSE, INTERNAL_ERROR_REASON);
+  }
+
+  const pool = createActorPool({ logic, timers, onError: evict });
+
   return {
     open(port, opts) {
       const input = { sid: opts.sid, port, connectedAt: clock.now(), env, ...(opts.session === undefined ? {} : { session: opts.session }) };
-      const actor = createActor(logic, { input, clock: timers });
-      bySid.set(opts.sid, actor);
-      actor.start();
+      const actor = pool.start(opts.sid, input);
+      // Starting never ends a connection (every delay is asynchronous); the check keeps it that way.
+      if (actor.getSnapshot().status === 'active') live.add(opts.sid, actor);
       if (draining) actor.send({ type: 'SHUTDOWN' });
       return new Handle(opts.sid, actor);
     },
@@ -232,16 +227,14 @@ export function createHub(deps: HubDeps): Hub {
           if (now - hit.at < REVOCATION_MEMORY_MS) break;
           recentlyRevoked.delete(jti);
         }
-        const holders = byJti.get(event.data.jti);
-        // Revoking mutates the index (actors close synchronously), hence the copy.
-        if (holders !== undefined) for (const actor of [...holders]) actor.send({ type: 'REVOKE', code });
+        for (const actor of live.holdersOf(event.data.jti)) actor.send({ type: 'REVOKE', code });
       }
     },
 
     snapshot() {
       const now = clock.now();
       const out: ConnectionSummary[] = [];
-      for (const actor of bySid.values()) {
+      for (const actor of live.all()) {
         const { value, context } = actor.getSnapshot();
         out.push({
           sid: context.sid,
@@ -269,17 +262,17 @@ export function createHub(deps: HubDeps): Hub {
           resolve();
         };
         drained = done;
-        for (const actor of [...bySid.values()]) actor.send({ type: 'SHUTDOWN' });
-        if (bySid.size === 0) return done();
+        for (const actor of live.all()) actor.send({ type: 'SHUTDOWN' });
+        if (live.size === 0) return done();
         timer = timers.setTimeout(() => {
-          logger.warn({ remaining: bySid.size }, 'shutdown: connections still open after the wait');
+          logger.warn({ remaining: live.size }, 'shutdown: connections still open after the wait');
           done();
         }, SHUTDOWN_WAIT_MS);
       });
     },
 
     get size() {
-      return bySid.size;
+      return live.size;
     },
   };
 }

@@ -21,10 +21,13 @@ export type Handler = (ctx: RouteContext) => Promise<void> | void;
 
 export interface RouteDeps {
   auth: AuthService;
-  isOnline(userId: number): boolean;
+  /** Ids of users with at least one authenticated connection. */
+  onlineUserIds(): ReadonlySet<number>;
   health(): { ok: boolean; status: string };
   metricsText(): Promise<{ contentType: string; body: string }>;
   consoleHtml(): string;
+  /** Present when INSPECT is on: the machine definition and the live connections. */
+  inspect: { machine(): unknown; actors(): unknown } | undefined;
 }
 
 export type RouteTable = ReadonlyMap<string, Readonly<Record<string, Handler>>>;
@@ -96,8 +99,29 @@ export function createRoutes(deps: RouteDeps): RouteTable {
       {
         GET: async (ctx) => {
           await requireSession(auth, ctx);
-          const users = [...auth.users()].map((u) => ({ username: u.username, user_id: u.userId, online: deps.isOnline(u.userId) }));
+          const online = deps.onlineUserIds();
+          const users = [...auth.users()].map((u) => ({ username: u.username, user_id: u.userId, online: online.has(u.userId) }));
           ctx.reply.json(200, { users });
+        },
+      },
+    ],
+    [
+      '/inspect/machine',
+      {
+        GET: async (ctx) => {
+          if (deps.inspect === undefined) throw new BeaconError('not_found', { message: 'Inspection is off (set INSPECT=1)' });
+          await requireSession(auth, ctx);
+          ctx.reply.json(200, deps.inspect.machine());
+        },
+      },
+    ],
+    [
+      '/inspect/actors',
+      {
+        GET: async (ctx) => {
+          if (deps.inspect === undefined) throw new BeaconError('not_found', { message: 'Inspection is off (set INSPECT=1)' });
+          await requireSession(auth, ctx);
+          ctx.reply.json(200, { actors: deps.inspect.actors() });
         },
       },
     ],

@@ -1,0 +1,90 @@
+// Starts connection actors under a few shared "shard" parents. XState gives every root
+// actor its own actor system (~1.7 KB); children share their parent's. Shards of bounded
+// size keep that saving while bounding the scheduler's per-stop scan (cancelAll walks
+// every delayed event of the system) to one shard's actors.
+
+import { createActor } from 'xstate';
+import type { ActorLogic, AnyActorLogic, ActorRefFromLogic, InputFrom, Snapshot } from 'xstate';
+import type { Timers } from './presenceFeed.js';
+
+/** Connection actors per shard: memory shared by this many, stop cost proportional to it. */
+export const ACTORS_PER_SHARD = 128;
+
+const DONE_PREFIX = 'xstate.done.actor.';
+const ERROR_PREFIX = 'xstate.error.actor.';
+
+interface Shard {
+  live: number;
+  readonly parent: ReturnType<typeof createActor<ShardLogic>>;
+}
+
+type ShardEvent = { type: string; error?: unknown };
+type ShardLogic = ActorLogic<Snapshot<undefined> & { status: 'active' }, ShardEvent, undefined>;
+
+export interface ActorPool<TLogic extends AnyActorLogic> {
+  /** Creates and starts an actor with the given id (the connection's sid). */
+  start(id: string, input: InputFrom<TLogic>): ActorRefFromLogic<TLogic>;
+  /** Shards created so far (for tests and metrics). */
+  readonly shards: number;
+}
+
+export function createActorPool<TLogic extends AnyActorLogic>(opts: {
+  logic: TLogic;
+  timers: Timers;
+  /** A child failed (a bug in an action): it will never reach its final state by itself. */
+  onError(id: string, error: unknown): void;
+  shardSize?: number;
+}): ActorPool<TLogic> {
+  const shardSize = opts.shardSize ?? ACTORS_PER_SHARD;
+  const shards: Shard[] = [];
+  let cursor = 0;
+
+  function newShard(): Shard {
+    let shard: Shard | undefined;
+    // The parent only counts its children out: done (final state reached) or error.
+    const logic: ShardLogic = {
+      config: undefined,
+      transition: (snapshot, event) => {
+        if (shard !== undefined && (event.type.startsWith(DONE_PREFIX) || event.type.startsWith(ERROR_PREFIX))) {
+          shard.live -= 1;
+          if (event.type.startsWith(ERROR_PREFIX)) opts.onError(event.type.slice(ERROR_PREFIX.length), event.error);
+        }
+        return snapshot;
+      },
+      getInitialSnapshot: () => ({ status: 'active', output: undefined, error: undefined }),
+      getPersistedSnapshot: (snapshot) => snapshot,
+    };
+    const parent = createActor(logic, { clock: opts.timers });
+    parent.start();
+    shard = { live: 0, parent };
+    shards.push(shard);
+    return shard;
+  }
+
+  function pick(): Shard {
+    const current = shards[cursor];
+    if (current !== undefined && current.live < shardSize) return current;
+    for (let i = 0; i < shards.length; i++) {
+      const shard = shards[i];
+      if (shard !== undefined && shard.live < shardSize) {
+        cursor = i;
+        return shard;
+      }
+    }
+    cursor = shards.length;
+    return newShard();
+  }
+
+  return {
+    start(id, input) {
+      const shard = pick();
+      shard.live += 1;
+      const actor = createActor(opts.logic, { id, input, parent: shard.parent });
+      actor.start();
+      return actor as ActorRefFromLogic<TLogic>;
+    },
+    get shards() {
+      return shards.length;
+    },
+  };
+}
