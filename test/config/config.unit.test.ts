@@ -1,0 +1,178 @@
+// Unit tests for the config: defaults, one clear error naming the bad setting, and the JWT
+// key's three sources (env, file, generated once with mode 0600), never echoing a secret.
+
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, statSync, chmodSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { ConfigError, loadConfig, resolveJwtKey } from '../../src/config/index.js';
+import { DEFAULT_TOKEN_TTL_SECONDS, JWT_MIN_KEY_BYTES } from '../../src/constants.js';
+
+const dirs: string[] = [];
+after(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+const tempDir = (): string => {
+  const dir = mkdtempSync(join(tmpdir(), 'beacon-'));
+  dirs.push(dir);
+  return dir;
+};
+
+/** Runs `fn`, expects a ConfigError for `setting`, and returns it. */
+function configError(fn: () => unknown, setting: string): ConfigError {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (err) {
+    caught = err;
+  }
+  assert.ok(caught instanceof ConfigError, `expected ConfigError, got ${String(caught)}`);
+  assert.equal(caught.setting, setting);
+  assert.ok(caught.message.startsWith(`${setting}: `), caught.message);
+  assert.ok(!caught.message.includes('\n'), 'one line');
+  return caught;
+}
+
+const SECRET = 'super-secret-value-that-must-never-be-printed-0123456789';
+const keyText = (key: Uint8Array): string => new TextDecoder().decode(key);
+
+describe('loadConfig', () => {
+  test('defaults', () => {
+    const config = loadConfig({});
+    assert.equal(config.NODE_ENV, 'production');
+    assert.equal(config.HOST, '0.0.0.0');
+    assert.equal(config.HTTPS_PORT, 5000);
+    assert.equal(config.HTTP_PORT, 5001);
+    assert.equal(config.DATA_DIR, resolve('./data'));
+    assert.equal(config.LOG_DIR, resolve('./logs'));
+    assert.equal(config.TOKEN_TTL_SECONDS, DEFAULT_TOKEN_TTL_SECONDS);
+    assert.equal(config.JWT_SECRET_KEY, undefined);
+    assert.equal(config.JWT_SECRET_KEY_FILE, undefined);
+    assert.equal(config.TLS_CERT_FILE, undefined);
+    assert.equal(config.INSPECT, false);
+    assert.deepEqual(config.ALLOWED_ORIGINS, []);
+    assert.ok(Object.isFrozen(config));
+  });
+
+  test('values are parsed: ports, TTL, paths made absolute, lists split', () => {
+    const config = loadConfig({ HTTP_PORT: '8080', HTTPS_PORT: '0', TOKEN_TTL_SECONDS: '600', DATA_DIR: 'var/db', ALLOWED_ORIGINS: ' https://a.example , ,https://b.example' });
+    assert.equal(config.HTTP_PORT, 8080);
+    assert.equal(config.HTTPS_PORT, 0);
+    assert.equal(config.TOKEN_TTL_SECONDS, 600);
+    assert.equal(config.DATA_DIR, resolve('var/db'));
+    assert.deepEqual(config.ALLOWED_ORIGINS, ['https://a.example', 'https://b.example']);
+  });
+
+  test('INSPECT defaults on in development only', () => {
+    assert.equal(loadConfig({ NODE_ENV: 'development' }).INSPECT, true);
+    assert.equal(loadConfig({ NODE_ENV: 'development', INSPECT: '0' }).INSPECT, false);
+  });
+
+  for (const bad of ['abc', '70000', '-1', '80.5']) {
+    test(`HTTP_PORT=${bad} is a ConfigError naming HTTP_PORT and the value`, () => {
+      const err = configError(() => loadConfig({ HTTP_PORT: bad }), 'HTTP_PORT');
+      assert.ok(err.message.includes(JSON.stringify(bad)), err.message);
+    });
+  }
+
+  test('both ports 0 is refused', () => {
+    configError(() => loadConfig({ HTTP_PORT: '0', HTTPS_PORT: '0' }), 'HTTP_PORT');
+  });
+
+  test('TOKEN_TTL_SECONDS that is not a number, or out of range', () => {
+    configError(() => loadConfig({ TOKEN_TTL_SECONDS: 'one day' }), 'TOKEN_TTL_SECONDS');
+    configError(() => loadConfig({ TOKEN_TTL_SECONDS: '10' }), 'TOKEN_TTL_SECONDS');
+  });
+
+  test('a TLS certificate without its key is refused', () => {
+    configError(() => loadConfig({ TLS_CERT_FILE: '/x/cert.pem' }), 'TLS_CERT_FILE');
+  });
+
+  test('an unknown NODE_ENV is refused', () => {
+    configError(() => loadConfig({ NODE_ENV: 'staging' }), 'NODE_ENV');
+  });
+});
+
+describe('resolveJwtKey', () => {
+  const base = (): { DATA_DIR: string; JWT_SECRET_KEY: string | undefined; JWT_SECRET_KEY_FILE: string | undefined } => ({
+    DATA_DIR: tempDir(),
+    JWT_SECRET_KEY: undefined,
+    JWT_SECRET_KEY_FILE: undefined,
+  });
+
+  test('JWT_SECRET_KEY from the environment', () => {
+    const key = resolveJwtKey({ ...base(), JWT_SECRET_KEY: SECRET });
+    assert.equal(key.source, 'env');
+    assert.equal(keyText(key.key), SECRET);
+  });
+
+  test('JWT_SECRET_KEY and JWT_SECRET_KEY_FILE both set is an error', () => {
+    const dir = tempDir();
+    const file = join(dir, 'secret');
+    writeFileSync(file, SECRET);
+    const err = configError(() => resolveJwtKey({ ...base(), JWT_SECRET_KEY: SECRET, JWT_SECRET_KEY_FILE: file }), 'JWT_SECRET_KEY');
+    assert.ok(!err.message.includes(SECRET));
+  });
+
+  test('an empty key is refused', () => {
+    const err = configError(() => resolveJwtKey({ ...base(), JWT_SECRET_KEY: '' }), 'JWT_SECRET_KEY');
+    assert.match(err.message, /empty/);
+  });
+
+  test(`a key under ${JWT_MIN_KEY_BYTES} bytes is refused, without echoing it`, () => {
+    const short = 's3cr3t-'.padEnd(JWT_MIN_KEY_BYTES - 1, 'q');
+    const err = configError(() => resolveJwtKey({ ...base(), JWT_SECRET_KEY: short }), 'JWT_SECRET_KEY');
+    assert.match(err.message, new RegExp(`${JWT_MIN_KEY_BYTES - 1} bytes`));
+    assert.ok(!err.message.includes(short));
+    assert.ok(!err.message.includes('s3cr3t'));
+    // Exactly the minimum is enough.
+    assert.equal(resolveJwtKey({ ...base(), JWT_SECRET_KEY: short + 'q' }).key.byteLength, JWT_MIN_KEY_BYTES);
+  });
+
+  test('a key file with a trailing newline is accepted; the newline is not part of the key', () => {
+    const dir = tempDir();
+    const file = join(dir, 'secret');
+    writeFileSync(file, `${SECRET}\n`);
+    const key = resolveJwtKey({ ...base(), JWT_SECRET_KEY_FILE: file });
+    assert.equal(key.source, 'file');
+    assert.equal(keyText(key.key), SECRET);
+    writeFileSync(file, `${SECRET}\r\n`);
+    assert.equal(keyText(resolveJwtKey({ ...base(), JWT_SECRET_KEY_FILE: file }).key), SECRET);
+  });
+
+  test('a short key in a file is refused without echoing the file content', () => {
+    const dir = tempDir();
+    const file = join(dir, 'secret');
+    writeFileSync(file, 'tiny-secret-in-file\n');
+    const err = configError(() => resolveJwtKey({ ...base(), JWT_SECRET_KEY_FILE: file }), 'JWT_SECRET_KEY_FILE');
+    assert.ok(!err.message.includes('tiny-secret-in-file'));
+  });
+
+  test('an unreadable key file names the setting', () => {
+    configError(() => resolveJwtKey({ ...base(), JWT_SECRET_KEY_FILE: join(tempDir(), 'missing') }), 'JWT_SECRET_KEY_FILE');
+  });
+
+  test('with neither, a key is generated once with mode 0600 and reused on the next call', () => {
+    const config = base();
+    const first = resolveJwtKey(config);
+    assert.equal(first.source, 'generated');
+    assert.ok(first.key.byteLength >= JWT_MIN_KEY_BYTES);
+    const path = join(config.DATA_DIR, 'jwt-secret.key');
+    assert.equal(statSync(path).mode & 0o777, 0o600);
+    assert.equal(readFileSync(path, 'utf8').trim(), keyText(first.key));
+
+    const second = resolveJwtKey(config);
+    assert.equal(second.source, 'stored');
+    assert.deepEqual(second.key, first.key);
+
+    // A stored key whose mode was widened is narrowed again.
+    chmodSync(path, 0o644);
+    resolveJwtKey(config);
+    assert.equal(statSync(path).mode & 0o777, 0o600);
+  });
+
+  test('a generated key differs between data directories', () => {
+    assert.notDeepEqual(resolveJwtKey(base()).key, resolveJwtKey(base()).key);
+  });
+});
