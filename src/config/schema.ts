@@ -4,7 +4,9 @@
 import { z } from 'zod';
 import { DEFAULT_AUTH_TIMEOUT_SECONDS, DEFAULT_TOKEN_TTL_SECONDS } from '../constants.js';
 
-const port = z.coerce.number().int().min(0).max(65_535);
+/** '' (a compose file's unset value) means "use the default", not port 0 (disabled). */
+const blankIsUnset = (v: unknown): unknown => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const port = z.preprocess(blankIsUnset, z.coerce.number().int().min(0).max(65_535).optional());
 const flag = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true');
 const optionalText = z.string().optional();
 /** Compose files often set unused paths to ''; that means "not set". */
@@ -26,8 +28,8 @@ const csv = z
 export const envSchema = z.object({
   NODE_ENV: z.enum(['production', 'development', 'test']).default('production'),
   HOST: z.string().min(1).default('0.0.0.0'),
-  HTTPS_PORT: port.default(5000),
-  HTTP_PORT: port.default(5001),
+  HTTPS_PORT: port.transform((v) => v ?? 5000),
+  HTTP_PORT: port.transform((v) => v ?? 5001),
   DATA_DIR: z.string().min(1).default('./data'),
   LOG_DIR: z.string().min(1).default('./logs'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -118,9 +118,9 @@ export function openEventStore(options: StoreOptions): EventStore {
   let closed = false;
   let synchronousFull = true;
 
-  const writeBatch = db.transaction((batch: readonly BeaconEvent[], recordedAt: number): RecordedEvent[] => {
+  const writeEvents = db.transaction((events: readonly BeaconEvent[], recordedAt: number): RecordedEvent[] => {
     const out: RecordedEvent[] = [];
-    for (const event of batch) {
+    for (const event of events) {
       const stream = streamOf(event);
       const streamPosition = ((lastInStream.get(stream) as number | null) ?? 0) + 1;
       const s = serialize(event);
@@ -131,21 +131,34 @@ export function openEventStore(options: StoreOptions): EventStore {
     return out;
   });
 
+  // One transaction per batch; each caller's events in a savepoint inside it (better-sqlite3
+  // nests transactions as savepoints), so a constraint broken by one caller fails that
+  // caller alone. Any other error (disk full, read-only, I/O) fails the whole batch.
+  const writeBatch = db.transaction((batch: readonly Pending[], recordedAt: number): Array<RecordedEvent[] | Error> =>
+    batch.map((p) => {
+      try {
+        return writeEvents(p.events, recordedAt);
+      } catch (err) {
+        if (isConstraintError(err)) return err;
+        throw err;
+      }
+    }),
+  );
+
   const flush = (): void => {
     scheduled = false;
     const batch = pending;
     pending = [];
     if (batch.length === 0) return;
-    const all = batch.flatMap((p) => p.events);
     // Connection bookkeeping need not be fsynced one by one; anything a client was promised is.
-    const durable = all.some((e) => DURABLE_EVENT_TYPES.has(e.type));
-    let recorded: RecordedEvent[];
+    const durable = batch.some((p) => p.events.some((e) => DURABLE_EVENT_TYPES.has(e.type)));
+    let results: Array<RecordedEvent[] | Error>;
     try {
       if (durable !== synchronousFull) {
         db.pragma(durable ? 'synchronous = FULL' : 'synchronous = NORMAL');
         synchronousFull = durable;
       }
-      recorded = writeBatch(all, clock.now());
+      results = writeBatch(batch, clock.now());
     } catch (err) {
       isHealthy = false;
       stats.failures++;
@@ -156,13 +169,20 @@ export function openEventStore(options: StoreOptions): EventStore {
     }
     isHealthy = true;
     stats.commits++;
+    const recorded: RecordedEvent[] = [];
+    batch.forEach((p, i) => {
+      const result = results[i] as RecordedEvent[] | Error;
+      if (result instanceof Error) {
+        options.onError?.(result);
+        p.reject(new BeaconError('internal_error', { cause: result }));
+        return;
+      }
+      for (const event of result) evolve(event);
+      recorded.push(...result);
+      p.resolve(result);
+    });
     stats.events += recorded.length;
-    for (const event of recorded) evolve(event);
-    let offset = 0;
-    for (const p of batch) {
-      p.resolve(recorded.slice(offset, offset + p.events.length));
-      offset += p.events.length;
-    }
+    if (recorded.length === 0) return;
     for (const listener of listeners) {
       try {
         listener(recorded);
@@ -213,6 +233,11 @@ export function openEventStore(options: StoreOptions): EventStore {
       db.close();
     },
   };
+}
+
+function isConstraintError(err: unknown): err is Error {
+  const code: unknown = err instanceof Error ? (err as Error & { code?: unknown }).code : undefined;
+  return typeof code === 'string' && code.startsWith('SQLITE_CONSTRAINT');
 }
 
 function toRecorded(row: Row): RecordedEvent {

@@ -3,6 +3,7 @@
 // and what a failed commit does to callers and to health.
 
 import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -234,21 +235,51 @@ describe('event store', () => {
     }
   });
 
-  test('a failing commit rejects every caller in the batch with unavailable, and health recovers', async () => {
-    // A real failure inside the transaction: a second UserRegistered for a taken username
-    // violates users.username UNIQUE when the projection row is written.
+  test('a constraint broken by one caller fails that caller alone; its batch neighbours commit', async () => {
+    // A second UserRegistered for a taken username violates users.username UNIQUE when the
+    // projection row is written, inside that caller's savepoint.
     const errors: unknown[] = [];
     const store = open(tempDbPath(), { onError: (err) => errors.push(err) });
     try {
       await store.append([ev.registered(1, 'alice')]);
-      let heard = 0;
-      store.subscribe(() => void heard++);
+      const heard: number[] = [];
+      store.subscribe((events) => heard.push(events.length));
 
       const bad = store.append([ev.registered(2, 'alice')]);
       const sameTick = store.append([ev.started()]);
       const [badResult, sameTickResult] = await Promise.allSettled([bad, sameTick]);
-      for (const result of [badResult, sameTickResult]) {
-        assert.equal(result?.status, 'rejected');
+      assert.equal(badResult?.status, 'rejected');
+      const reason = (badResult as PromiseRejectedResult).reason as unknown;
+      assert.ok(reason instanceof BeaconError);
+      assert.equal(reason.code, 'internal_error');
+      assert.equal(sameTickResult?.status, 'fulfilled');
+      assert.equal(store.healthy(), true, 'a data error is not an unhealthy store');
+      assert.equal(errors.length, 1);
+      assert.deepEqual(heard, [1], 'subscribers hear only what committed');
+      assert.equal(store.projections().users.byId.has(2), false);
+      assert.equal(store.projections().users.maxId, 1);
+      assert.equal(store.lastPosition(), 2, 'positions stay gap-free around a rolled-back savepoint');
+      assert.deepEqual(store.read(0, 10).map((e) => e.type), ['UserRegistered', 'ServerStarted']);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('a commit that fails as a whole rejects every caller with unavailable, and health recovers', async () => {
+    const path = tempDbPath();
+    const errors: unknown[] = [];
+    const store = open(path, { onError: (err) => errors.push(err) });
+    // Another connection holds the write lock: the batch's BEGIN IMMEDIATE cannot proceed.
+    const blocker = new Database(path);
+    blocker.pragma('busy_timeout = 0');
+    try {
+      await store.append([ev.started()]);
+      let heard = 0;
+      store.subscribe(() => void heard++);
+      blocker.exec('BEGIN IMMEDIATE');
+      const results = await Promise.allSettled([store.append([ev.started()]), store.append([ev.started()])]);
+      for (const result of results) {
+        assert.equal(result.status, 'rejected');
         const reason = (result as PromiseRejectedResult).reason as unknown;
         assert.ok(reason instanceof BeaconError);
         assert.equal(reason.code, 'unavailable');
@@ -256,18 +287,14 @@ describe('event store', () => {
       }
       assert.equal(store.healthy(), false);
       assert.equal(store.stats().failures, 1);
-      assert.equal(errors.length, 1);
       assert.equal(heard, 0, 'subscribers hear nothing of a failed commit');
-      // Nothing of the failed batch landed, in the log or in memory.
-      assert.equal(store.lastPosition(), 1);
-      assert.equal(store.projections().users.byId.has(2), false);
-      assert.equal(store.projections().users.maxId, 1);
-
+      blocker.exec('ROLLBACK');
       const [ok] = await store.append([ev.started()]);
       assert.equal(ok?.position, 2, 'positions stay gap-free after a rolled-back commit');
       assert.equal(store.healthy(), true);
       assert.equal(heard, 1);
     } finally {
+      blocker.close();
       await store.close();
     }
   });
