@@ -9,6 +9,11 @@ export const MiB = 1024 * KiB;
 export const MAX_HTTP_BODY_BYTES = 16 * KiB;
 /** WebSocket frames above this size close the connection with 1009. */
 export const MAX_WS_FRAME_BYTES = 64 * KiB;
+/**
+ * uWS's own limit. Past it uWS cuts the TCP connection without a close frame (the client
+ * sees 1006), so it sits above MAX_WS_FRAME_BYTES and Beacon sends the 1009 itself.
+ */
+export const WS_TRANSPORT_FRAME_LIMIT_BYTES = 4 * MAX_WS_FRAME_BYTES;
 /** Above this many bytes buffered for one socket, the socket is closed as a slow consumer. */
 export const MAX_WS_BACKPRESSURE_BYTES = 1 * MiB;
 /** uWS idle timeout (seconds); uWS sends pings automatically before it runs out. */

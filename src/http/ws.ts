@@ -12,10 +12,12 @@ import {
   MAX_WS_BACKPRESSURE_BYTES,
   MAX_WS_FRAME_BYTES,
   WS_FLOOD_CLOSE_PER_SECOND,
+  WS_TRANSPORT_FRAME_LIMIT_BYTES,
   WS_IDLE_TIMEOUT_SECONDS,
   WS_MESSAGES_PER_SECOND,
 } from '../constants.js';
 import { BeaconError, type ErrorCode } from '../errors.js';
+import { CloseCode } from '../constants.js';
 import type { Logger } from '../log.js';
 import { clientAddress, peerAddress } from './request.js';
 import { statusLine } from './respond.js';
@@ -146,7 +148,7 @@ export function mountWebSocket(app: TemplatedApp, options: WsOptions): void {
 
   app.ws<SocketData>('/ws', {
     compression: uws.DISABLED,
-    maxPayloadLength: MAX_WS_FRAME_BYTES,
+    maxPayloadLength: WS_TRANSPORT_FRAME_LIMIT_BYTES,
     maxBackpressure: MAX_WS_BACKPRESSURE_BYTES,
     closeOnBackpressureLimit: 1,
     idleTimeout: WS_IDLE_TIMEOUT_SECONDS,
@@ -163,6 +165,12 @@ export function mountWebSocket(app: TemplatedApp, options: WsOptions): void {
       const data = ws.getUserData();
       const handle = data.handle;
       if (handle === undefined || data.closed) return;
+      if (message.byteLength > MAX_WS_FRAME_BYTES) {
+        logger.warn({ sid: data.sid, bytes: message.byteLength }, 'closing: frame too big');
+        data.closed = true;
+        ws.end(CloseCode.messageTooBig, 'Message too big');
+        return;
+      }
       const now = options.now();
       data.lastSeen = now;
       if (now - data.windowStart >= 1000) {
