@@ -67,6 +67,7 @@ export const CloseCode = {
   normal: 1000,
   goingAway: 1001,
   messageTooBig: 1009,
+  internalError: 1011,
   authTimeout: 4000,
   tokenRevoked: 4001,
   tokenExpired: 4002,

@@ -6,20 +6,15 @@ import { spawnChild, stopChild } from 'xstate';
 import { CloseCode } from '../constants.js';
 import { ERRORS } from '../errors.js';
 import { AUTH_TIMEOUT_REASON, CLIENT_CLOSE_REASON, SHUTDOWN_REASON, defaultEnv } from './connectionTypes.js';
-import { base, endOf, failureCodeOf, liveState, reply } from './connectionSetup.js';
+import { base, echoOf, endOf, failureCodeOf, liveState, reply } from './connectionSetup.js';
 
 export * from './connectionTypes.js';
 
 /** Handlers every live state shares (connected, registering, authenticated). */
 const live = base.createStateConfig({
   on: {
-    message: {
-      actions: {
-        type: 'send',
-        params: ({ context, event }) =>
-          reply('message', { from: context.session?.username ?? null, data: event.data ?? null }, event.id),
-      },
-    },
+    // Handle.receive answers this one itself on the hot path, with the same echoOf.
+    message: { actions: { type: 'send', params: ({ context, event }) => reply('message', echoOf(context, event), event.id) } },
     ping_manual: {
       actions: {
         type: 'send',
@@ -226,11 +221,14 @@ export const connectionMachine = base.createMachine({
             ],
           },
           {
+            // Only a refresh this connection started counts; anything else is ignored.
+            guard: 'refreshInFlight',
             target: 'revoked',
             actions: [stopChild('refresh'), { type: 'fail', params: ({ context }) => ({ code: 'username_mismatch', id: context.pending?.id }) }],
           },
         ],
         'xstate.error.actor.refresh': {
+          guard: 'refreshInFlight',
           target: 'revoked',
           actions: [
             stopChild('refresh'),

@@ -16,6 +16,15 @@ export const failureCodeOf = (error: unknown): ErrorCode => (error instanceof Au
 const clampDelay = (ms: number): number => Math.min(MAX_TIMER_MS, Math.max(0, ms));
 export const reply = (event: string, data: unknown, id: number | undefined): SendParams => ({ event, data, id });
 
+/** The `message` echo: to the sender only, from its user (null before authentication). */
+export const echoOf = (context: ConnectionContext, frame: FrameOf<'message'>): { from: string | null; data: unknown } => ({
+  from: context.session?.username ?? null,
+  data: frame.data ?? null,
+});
+
+/** States that answer client frames (`revoked` and `closed` ignore them). */
+export const LIVE_STATES: ReadonlySet<unknown> = new Set(['connected', 'registering', 'authenticated']);
+
 /** The state name debug_connection reports, derived from context (live states only). */
 export function liveState(context: ConnectionContext): 'connected' | 'registering' | 'authenticated' {
   if (context.session !== null) return 'authenticated';

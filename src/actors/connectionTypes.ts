@@ -37,7 +37,7 @@ export interface ConnectionInput {
   env?: ConnectionEnv;
 }
 
-export type RevokeCode = 'token_revoked' | 'session_replaced';
+export type RevokeCode = 'token_revoked' | 'session_replaced' | 'token_expired';
 
 export interface ConnectionContext {
   readonly sid: string;

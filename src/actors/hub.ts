@@ -8,6 +8,7 @@ import type { Clock } from '../clock.js';
 import type { BeaconEvent, RecordedEvent } from '../events/types.js';
 import { connectionMachine } from './connectionMachine.js';
 import type { ConnectionContext, ConnectionEnv, RevokeCode } from './connectionMachine.js';
+import type { RevocationReason } from '../events/types.js';
 import { ConnectionRegistry } from './registry.js';
 import { Handle } from './connectionHandle.js';
 import type { ConnectionActor, ConnectionHandle } from './connectionHandle.js';
@@ -31,7 +32,7 @@ export const SHUTDOWN_WAIT_MS = 2_000;
 export const REVOCATION_MEMORY_MS = 60_000;
 export const DEAD_CONNECTION_REASON = 'Connection not responding';
 /** RFC 6455 "internal error"; TODO(lead): move to CloseCode in constants.ts. */
-const INTERNAL_ERROR_CLOSE = 1011;
+const INTERNAL_ERROR_CLOSE = CloseCode.internalError;
 const INTERNAL_ERROR_REASON = 'Internal error';
 
 export type { ConnectionHandle } from './connectionHandle.js';
@@ -79,6 +80,23 @@ const globalTimers: Timers = {
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
 
+/** What a connection is told when its token is revoked, by why it was revoked. */
+function revokeCodeOf(reason: RevocationReason): RevokeCode {
+  switch (reason) {
+    case 'superseded':
+      return 'session_replaced';
+    case 'expired-cleanup':
+      return 'token_expired';
+    case 'logout':
+    case 'admin':
+      return 'token_revoked';
+    default: {
+      const unreachable: never = reason;
+      return unreachable;
+    }
+  }
+}
+
 export function createHub(deps: HubDeps): Hub {
   const { broadcaster, clock, logger } = deps;
   const timers = deps.timers ?? globalTimers;
@@ -114,23 +132,32 @@ export function createHub(deps: HubDeps): Hub {
   }
 
   function dropDead(requester: ConnectionActor): number {
-    const dead = live.all().filter((a) => a !== requester && !a.getSnapshot().context.port.isAlive());
-    for (const actor of dead) {
-      guarded('close', () => actor.getSnapshot().context.port.close(CloseCode.goingAway, DEAD_CONNECTION_REASON));
-      actor.send({ type: 'SOCKET_CLOSED', code: CloseCode.goingAway, reason: DEAD_CONNECTION_REASON });
-    }
     // Presence entries without a live actor on this server are stale: close them in the log.
+    // Scanned first, so the dead closed below (recorded by their own actors) are not counted twice.
+    // A close appended but not yet committed may be repeated here; the fold ignores the repeat.
     const stale: BeaconEvent[] = [];
     for (const [sid, userId] of feed.state.sids) {
       if (!live.has(sid)) stale.push({ type: 'ConnectionClosed', data: { sid, userId, code: CloseCode.goingAway, reason: 'reconciled' } });
     }
     if (stale.length > 0) deps.append(stale);
+    const dead = live.all().filter((a) => a !== requester && !a.getSnapshot().context.port.isAlive());
+    for (const actor of dead) {
+      guarded('close', () => actor.getSnapshot().context.port.close(CloseCode.goingAway, DEAD_CONNECTION_REASON));
+      actor.send({ type: 'SOCKET_CLOSED', code: CloseCode.goingAway, reason: DEAD_CONNECTION_REASON });
+    }
     return dead.length + stale.length;
   }
 
   const logic = connectionMachine.provide({
     actions: {
-      send: ({ context }, p) => guarded('send', () => void context.port.send(p.event, p.data, p.id)),
+      send: ({ context }, p) => {
+        // Inline rather than guarded(): this runs for every reply, without a closure per call.
+        try {
+          context.port.send(p.event, p.data, p.id);
+        } catch (err) {
+          logger.warn({ err }, 'port send failed');
+        }
+      },
       close: ({ context }, p) => guarded('close', () => context.port.close(p.code, p.reason)),
       sessionStarted: ({ context, self }) => {
         const s = context.session;
@@ -220,7 +247,7 @@ export function createHub(deps: HubDeps): Hub {
       for (const event of events) {
         feed.apply(event);
         if (event.type !== 'TokenRevoked') continue;
-        const code: RevokeCode = event.data.reason === 'superseded' ? 'session_replaced' : 'token_revoked';
+        const code = revokeCodeOf(event.data.reason);
         const now = clock.now();
         recentlyRevoked.set(event.data.jti, { code, at: now });
         for (const [jti, hit] of recentlyRevoked) {

@@ -21,7 +21,7 @@ export interface PresenceFeed {
   apply(event: BeaconEvent): void;
   /** Sends the pending broadcasts now (also what the window timer does). */
   flush(): void;
-  /** Drops any pending broadcast (server shutting down). */
+  /** Drops any pending broadcast and sends no more (server shutting down). */
   stop(): void;
   readonly state: PresenceState;
   view(): { users: OnlineUserView[]; count: number; connections: number };
@@ -40,8 +40,11 @@ export function createPresenceFeed(opts: {
   const touched = new Map<number, { wasOnline: boolean; username: string }>();
   let moved = false;
   let timer: unknown = undefined;
+  /** After stop() the fold stays current but nothing is broadcast any more. */
+  let halted = false;
 
   function touch(userId: number, username: string): void {
+    if (halted) return;
     if (!touched.has(userId)) touched.set(userId, { wasOnline: isOnline(state, userId), username });
     moved = true;
     if (timer === undefined) timer = timers.setTimeout(flush, windowMs);
@@ -88,6 +91,7 @@ export function createPresenceFeed(opts: {
     },
     flush,
     stop() {
+      halted = true;
       if (timer !== undefined) timers.clearTimeout(timer);
       timer = undefined;
       touched.clear();

@@ -184,7 +184,7 @@ export function mountWebSocket(app: TemplatedApp, options: WsOptions): void {
           logger.warn({ sid: data.sid, address: data.address }, 'closing flooding connection');
           handle.flood();
         } else if (data.frames === WS_MESSAGES_PER_SECOND + 1) {
-          handle.invalid('Too many messages: slow down', undefined);
+          handle.throttled();
         }
         return;
       }
