@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/index.js';
 import { deserialize } from '../events/serde.js';
-import { openDatabase, type Db } from '../store/db.js';
+import { openDatabase, type Db, type EventRow as Row } from '../store/db.js';
 
 const USAGE = `usage: npm run events -- tail [-n N] [--db path] [--follow]
        npm run events -- stats [--db path]`;
@@ -23,16 +23,6 @@ const HASH_LIKE = /^(\$argon2|\$2[aby]\$|\$scrypt|pbkdf2:|scrypt:)/;
 /** Keys holding epoch seconds and epoch milliseconds, shown as ISO times. */
 const SECONDS_KEYS = new Set(['iat', 'exp', 'nbf']);
 const MILLIS_KEYS = new Set(['registeredAt']);
-
-interface Row {
-  position: number;
-  stream: string;
-  stream_position: number;
-  type: string;
-  schema_version: number;
-  data: string;
-  recorded_at: number;
-}
 
 /** A failure shown to the operator as one line, without a stack. */
 class CliError extends Error {

@@ -7,6 +7,17 @@ import { dirname } from 'node:path';
 
 export type Db = Database.Database;
 
+/** One row of the events table, as SQLite returns it. */
+export interface EventRow {
+  position: number;
+  stream: string;
+  stream_position: number;
+  type: string;
+  schema_version: number;
+  data: string;
+  recorded_at: number;
+}
+
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS events (
   position        INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -10,7 +10,7 @@ import { DURABLE_EVENT_TYPES, streamOf, type BeaconEvent, type RecordedEvent } f
 import { activeTokensProjection, type ActiveTokensState } from '../events/projections/activeTokens.js';
 import { blacklistProjection, type BlacklistState } from '../events/projections/blacklist.js';
 import { usersProjection, type UsersState } from '../events/projections/users.js';
-import { openDatabase, type Db } from './db.js';
+import { openDatabase, type Db, type EventRow as Row } from './db.js';
 import { projectionTables } from './projectionTables.js';
 
 export interface Projections {
@@ -51,16 +51,6 @@ interface Pending {
   events: readonly BeaconEvent[];
   resolve(recorded: RecordedEvent[]): void;
   reject(err: unknown): void;
-}
-
-interface Row {
-  position: number;
-  stream: string;
-  stream_position: number;
-  type: string;
-  schema_version: number;
-  data: string;
-  recorded_at: number;
 }
 
 export interface StoreOptions {
