@@ -1,5 +1,6 @@
-// `npm start`: parse the config, start Beacon, and stop it gracefully on SIGTERM/SIGINT.
-// A bad setting or a missing native transport stops the start with one clear line.
+// `npm start`: parse the config, start Beacon, stop it gracefully on SIGTERM/SIGINT and
+// reload the TLS certificate on SIGHUP. A bad setting or a missing native transport stops
+// the start with one clear line.
 
 import { ConfigError, loadConfig } from './config/index.js';
 import { SHUTDOWN_GRACE_MS } from './constants.js';
@@ -13,12 +14,10 @@ async function main(): Promise<void> {
   }
   // Loaded after the config so a config error never waits on the native module.
   const { startBeacon } = await import('./app.js').catch((err: unknown) => fatal(err));
-  let beacon;
-  try {
-    beacon = await startBeacon({ config });
-  } catch (err) {
-    return fatal(err);
-  }
+  const starting = startBeacon({ config });
+  // The handlers go in before the start completes: "beacon ready" is logged before this
+  // function resumes, and a signal arriving with no handler yet would kill the process
+  // outright (SIGTERM, SIGHUP) instead of stopping it gracefully or reloading.
   const shutdown = (signal: string): void => {
     // A second signal, or a stop that hangs, must not keep the process alive forever.
     const force = setTimeout(() => {
@@ -26,8 +25,8 @@ async function main(): Promise<void> {
       process.exit(1);
     }, SHUTDOWN_GRACE_MS + 1500);
     force.unref();
-    beacon
-      .stop(signal)
+    starting
+      .then((beacon) => beacon.stop(signal))
       .then(() => process.exit(0))
       .catch((err: unknown) => {
         process.stderr.write(`beacon: shutdown failed: ${(err as Error).message}\n`);
@@ -36,6 +35,17 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
+  // A renewed certificate (certbot deploy hook, `docker kill -s HUP`) is picked up without
+  // dropping a connection. A failure keeps the old certificate and is logged, with its
+  // cause, by reloadTls itself, so nothing more is done with it here.
+  process.on('SIGHUP', () => {
+    starting.then((beacon) => beacon.reloadTls()).catch(() => undefined);
+  });
+  try {
+    await starting;
+  } catch (err) {
+    fatal(err);
+  }
 }
 
 function fatal(err: unknown): never {

@@ -1,5 +1,6 @@
 // The HTTP(S) front: builds a uWS app per port (TLS and plain), dispatches every request
-// through the route table with metrics and error mapping, and drains on shutdown.
+// through the route table with metrics and error mapping, swaps the TLS certificate without
+// a restart (a second SSLApp on the same port takes over new connections), and drains.
 
 import type { HttpResponse, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import { AuthFailure } from '../actors/ports.js';
@@ -30,8 +31,17 @@ export interface HttpServerOptions {
 export interface HttpServer {
   readonly httpPort: number | undefined;
   readonly httpsPort: number | undefined;
+  /**
+   * Every app that may hold live sockets, for broadcasts. A live array: a TLS reload adds
+   * the new app and keeps the old one, whose WebSockets stay open until they close.
+   */
   readonly apps: readonly TemplatedApp[];
   inFlight(): number;
+  /**
+   * Serves new HTTPS connections with these files; live connections keep the old
+   * certificate. Rejects (and keeps the old certificate) when the files do not load.
+   */
+  reloadTls(files: TlsFiles): Promise<void>;
   /** Stops accepting connections; live ones (and WebSockets) stay until closed. */
   stopListening(): void;
 }
@@ -39,7 +49,9 @@ export interface HttpServer {
 export async function startHttpServer(options: HttpServerOptions): Promise<HttpServer> {
   const { logger, routes } = options;
   let inFlight = 0;
-  const listenSockets: us_listen_socket[] = [];
+  let httpSocket: us_listen_socket | undefined;
+  let httpsSocket: us_listen_socket | undefined;
+  let stopped = false;
   const apps: TemplatedApp[] = [];
 
   const dispatch = (res: HttpResponse, req: Parameters<Parameters<TemplatedApp['any']>[1]>[1]): void => {
@@ -73,15 +85,14 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     }
   };
 
-  const listen = (app: TemplatedApp, port: number, secure: boolean): Promise<number> =>
+  const listen = (app: TemplatedApp, port: number, secure: boolean): Promise<us_listen_socket> =>
     new Promise((resolve, reject) => {
       options.mount?.(app, secure);
       app.any('/*', dispatch);
       app.listen(options.host, port, (socket) => {
         if (socket === false) return reject(new Error(`cannot listen on ${options.host}:${port}`));
-        listenSockets.push(socket);
         apps.push(app);
-        resolve(uws.us_socket_local_port(socket));
+        resolve(socket);
       });
     });
 
@@ -89,18 +100,52 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   let httpPort: number | undefined;
   if (options.httpsPort !== undefined) {
     if (options.tls === undefined) throw new Error('HTTPS port without TLS files');
-    const app = uws.SSLApp({ cert_file_name: options.tls.certFile, key_file_name: options.tls.keyFile });
-    httpsPort = await listen(app, options.httpsPort, true);
+    httpsSocket = await listen(sslApp(options.tls), options.httpsPort, true);
+    httpsPort = uws.us_socket_local_port(httpsSocket);
   }
-  if (options.httpPort !== undefined) httpPort = await listen(uws.App(), options.httpPort, false);
+  if (options.httpPort !== undefined) {
+    httpSocket = await listen(uws.App(), options.httpPort, false);
+    httpPort = uws.us_socket_local_port(httpSocket);
+  }
+
+  // Reloads run one at a time, so two quick SIGHUPs never leave two listeners behind.
+  let reloading: Promise<void> = Promise.resolve();
+  const reload = async (files: TlsFiles): Promise<void> => {
+    if (httpsPort === undefined || httpsSocket === undefined) throw new Error('HTTPS is off: no certificate to reload');
+    if (stopped) throw new Error('the server is draining');
+    const app = sslApp(files);
+    // Linux SO_REUSEPORT (uSockets' default) lets the new socket bind the port the old one
+    // holds; once the old one closes, the kernel hands every new connection to the new one.
+    const socket = await listen(app, httpsPort, true);
+    uws.us_listen_socket_close(httpsSocket);
+    httpsSocket = socket;
+    logger.info({ certFile: files.certFile, port: httpsPort, apps: apps.length }, 'TLS certificate reloaded');
+  };
 
   return {
     httpPort,
     httpsPort,
     apps,
     inFlight: () => inFlight,
+    reloadTls(files) {
+      const next = reloading.then(() => reload(files));
+      // The chain only orders reloads; the caller gets (and logs) this one's failure.
+      reloading = next.catch(() => undefined);
+      return next;
+    },
     stopListening() {
-      for (const socket of listenSockets.splice(0)) uws.us_listen_socket_close(socket);
+      stopped = true;
+      for (const socket of [httpsSocket, httpSocket]) if (socket !== undefined) uws.us_listen_socket_close(socket);
+      httpsSocket = httpSocket = undefined;
     },
   };
+}
+
+/** uWS reads both files here and throws a bare "App construction failed" when they do not load. */
+function sslApp(files: TlsFiles): TemplatedApp {
+  try {
+    return uws.SSLApp({ cert_file_name: files.certFile, key_file_name: files.keyFile });
+  } catch (err) {
+    throw new Error(`cannot load ${files.certFile} and ${files.keyFile} (missing, unreadable, not PEM, or a key that does not match): ${(err as Error).message}`, { cause: err });
+  }
 }
