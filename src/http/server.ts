@@ -37,6 +37,8 @@ export interface HttpServer {
    */
   readonly apps: readonly TemplatedApp[];
   inFlight(): number;
+  /** Resolves once no request is in flight (at once if none is). */
+  idle(): Promise<void>;
   /**
    * Serves new HTTPS connections with these files; live connections keep the old
    * certificate. Rejects (and keeps the old certificate) when the files do not load.
@@ -49,6 +51,7 @@ export interface HttpServer {
 export async function startHttpServer(options: HttpServerOptions): Promise<HttpServer> {
   const { logger, routes } = options;
   let inFlight = 0;
+  const idleWaiters: Array<() => void> = [];
   let httpSocket: us_listen_socket | undefined;
   let httpsSocket: us_listen_socket | undefined;
   let stopped = false;
@@ -61,6 +64,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     inFlight++;
     const reply = createReply(res, (status) => {
       inFlight--;
+      if (inFlight === 0 && idleWaiters.length > 0) {
+        for (const wake of idleWaiters.splice(0)) wake();
+      }
       options.onRequest(routeLabel, info.method, status);
       const level = status >= 500 ? 'error' : 'info';
       logger[level]({ method: info.method, path: info.path, status, address: info.address }, 'http request');
@@ -127,6 +133,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     httpsPort,
     apps,
     inFlight: () => inFlight,
+    idle: () => (inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve))),
     reloadTls(files) {
       const next = reloading.then(() => reload(files));
       // The chain only orders reloads; the caller gets (and logs) this one's failure.
