@@ -25,7 +25,8 @@ export interface RouteDeps {
   onlineUserIds(): ReadonlySet<number>;
   health(): { ok: boolean; status: string };
   metricsText(): Promise<{ contentType: string; body: string }>;
-  consoleHtml(): string;
+  /** The web console's files (static.ts), one exact path each; API routes win a clash. */
+  web: RouteTable;
   /** Present when INSPECT is on: the machine definition and the live connections. */
   inspect: { machine(): unknown; actors(): unknown } | undefined;
 }
@@ -54,7 +55,8 @@ async function requireSession(auth: AuthService, ctx: RouteContext): Promise<{ t
 export function createRoutes(deps: RouteDeps): RouteTable {
   const { auth } = deps;
   const user = (s: Session): { username: string; user_id: number } => ({ username: s.username, user_id: s.userId });
-  return new Map<string, Record<string, Handler>>([
+  return new Map<string, Readonly<Record<string, Handler>>>([
+    ...deps.web,
     [
       '/register',
       {
@@ -140,16 +142,6 @@ export function createRoutes(deps: RouteDeps): RouteTable {
         GET: async (ctx) => {
           const { contentType, body } = await deps.metricsText();
           ctx.reply.send(200, contentType, body);
-        },
-      },
-    ],
-    [
-      '/',
-      {
-        GET: (ctx) => {
-          ctx.reply.send(200, 'text/html; charset=utf-8', deps.consoleHtml(), {
-            'Content-Security-Policy': "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; style-src 'self' 'unsafe-inline'",
-          });
         },
       },
     ],
