@@ -1,7 +1,6 @@
 // The composition root: builds every part from the config (logs, store, hash pool, token
 // signer, auth service, HTTP server), starts them in order and stops them in reverse.
 
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createAuthService, type AuthService } from './auth/service.js';
@@ -13,10 +12,12 @@ import { BLACKLIST_PRUNE_INTERVAL_MS, SHUTDOWN_GRACE_MS } from './constants.js';
 import { createMetrics } from './http/metrics.js';
 import { createRoutes } from './http/routes.js';
 import { startHttpServer, type HttpServer } from './http/server.js';
+import { staticRoutes } from './http/static.js';
 import { resolveTls } from './http/tls.js';
 import { createLoggers, type Loggers } from './log.js';
 import { createHub, describeMachine, type Hub } from './actors/index.js';
 import { mountWebSocket, uwsBroadcaster } from './http/ws.js';
+import { composeBroadcasters, createSocketIoServer, serveSocketIo, socketIoBroadcaster } from './http/socketio.js';
 import type { TemplatedApp } from 'uWebSockets.js';
 import { openEventStore, type EventStore } from './store/index.js';
 
@@ -43,6 +44,12 @@ export interface Beacon {
   readonly hub: Hub;
   /** Graceful stop: refuse new work, finish in-flight requests, close the log. Idempotent. */
   stop(reason?: string): Promise<void>;
+  /**
+   * Re-reads the TLS files (TLS_CERT_FILE/TLS_KEY_FILE, or the generated pair) and serves new
+   * HTTPS connections with them; live ones are kept. On failure the old certificate stays,
+   * the error is logged, and the promise rejects with it.
+   */
+  reloadTls(): Promise<void>;
 }
 
 export async function startBeacon(options: BeaconOptions): Promise<Beacon> {
@@ -82,8 +89,10 @@ export async function startBeacon(options: BeaconOptions): Promise<Beacon> {
   const pruned = store.pruneBlacklist();
 
   let apps: readonly TemplatedApp[] = [];
+  const io = createSocketIoServer();
   const hub = createHub({
-    broadcaster: uwsBroadcaster(() => apps),
+    // Presence and messages reach /ws and Socket.IO clients alike, serialised once per protocol.
+    broadcaster: composeBroadcasters(uwsBroadcaster(() => apps), socketIoBroadcaster(io)),
     append: (events) => {
       store.append(events).catch((err: unknown) => loggers.websocket.error({ err }, 'connection event not recorded'));
     },
@@ -101,7 +110,6 @@ export async function startBeacon(options: BeaconOptions): Promise<Beacon> {
     eventLog: () => store.stats(),
     connections: () => hub.size,
   });
-  const consoleHtml = readFileSync(join(WEB_DIR, 'index.html'), 'utf8');
   const routes = createRoutes({
     auth,
     onlineUserIds: () => new Set(hub.presence().users.map((u) => u.user_id)),
@@ -111,10 +119,21 @@ export async function startBeacon(options: BeaconOptions): Promise<Beacon> {
       return store.healthy() ? { ok: true, status: 'ok' } : { ok: false, status: 'unhealthy' };
     },
     metricsText: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
-    consoleHtml: () => consoleHtml,
+    web: staticRoutes(WEB_DIR),
   });
 
   const port = (configured: number): number | undefined => (options.ephemeralPorts === true ? 0 : configured === 0 ? undefined : configured);
+  const sockets = {
+    hub,
+    ids,
+    authenticate: (token: string) => auth.authenticate(token),
+    allowedOrigins: config.ALLOWED_ORIGINS,
+    trustedProxies: config.TRUSTED_PROXIES,
+    logger: loggers.websocket,
+    now: () => clock.now(),
+    idleTimeoutSeconds: config.WS_IDLE_TIMEOUT_SECONDS,
+  };
+  const socketIo = serveSocketIo(io, sockets);
   const http: HttpServer = await startHttpServer({
     host: config.HOST,
     httpPort: port(config.HTTP_PORT),
@@ -125,16 +144,10 @@ export async function startBeacon(options: BeaconOptions): Promise<Beacon> {
     logger: loggers.app,
     accepting: () => phase === 'ready',
     onRequest: (route, method, status) => metrics.httpRequest(route, method, status),
-    mount: (app) =>
-      mountWebSocket(app, {
-        hub,
-        ids,
-        authenticate: (token) => auth.authenticate(token),
-        allowedOrigins: config.ALLOWED_ORIGINS,
-        trustedProxies: config.TRUSTED_PROXIES,
-        logger: loggers.websocket,
-        now: () => clock.now(),
-      }),
+    mount: (app) => {
+      mountWebSocket(app, sockets);
+      socketIo.mount(app);
+    },
   });
   apps = http.apps;
 
@@ -157,8 +170,11 @@ export async function startBeacon(options: BeaconOptions): Promise<Beacon> {
       clearInterval(sweeper);
       http.stopListening();
       await hub.shutdown();
-      const deadline = clock.now() + SHUTDOWN_GRACE_MS;
-      while (http.inFlight() > 0 && clock.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      await socketIo.close();
+      // In-flight requests finish (their events commit) before the store closes, within a bound.
+      let graceTimer: NodeJS.Timeout | undefined;
+      await Promise.race([http.idle(), new Promise<void>((resolve) => (graceTimer = setTimeout(resolve, SHUTDOWN_GRACE_MS)))]);
+      clearTimeout(graceTimer);
       await hasher.close();
       await store.close();
       log.info({ reason }, 'stopped');
@@ -180,5 +196,15 @@ export async function startBeacon(options: BeaconOptions): Promise<Beacon> {
     loggers,
     hub,
     stop,
+    async reloadTls() {
+      if (http.httpsPort === undefined) return void log.warn('TLS reload asked for, but HTTPS is off');
+      try {
+        const files = await resolveTls({ certFile: config.TLS_CERT_FILE, keyFile: config.TLS_KEY_FILE, dataDir: config.DATA_DIR });
+        await http.reloadTls(files);
+      } catch (err) {
+        log.error({ err }, 'TLS reload failed: still serving the previous certificate');
+        throw err;
+      }
+    },
   };
 }

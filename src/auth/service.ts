@@ -16,7 +16,7 @@ import type { UserRecord } from '../events/projections/users.js';
 import type { Logger } from '../log.js';
 import type { EventStore } from '../store/index.js';
 import { AuthFailure, type Session } from '../actors/ports.js';
-import type { PasswordHasher } from './passwords.js';
+import { needsRehash, storedHashScheme, type PasswordHasher } from './passwords.js';
 import { createThrottle } from './throttle.js';
 import type { TokenSigner } from './tokens.js';
 
@@ -86,6 +86,25 @@ export function createAuthService(deps: AuthDeps): AuthService {
     return next;
   };
 
+  // Users imported from the Flask application keep their Werkzeug hash until they next log
+  // in, the one moment the password is at hand: then it becomes argon2id. A failed rehash
+  // costs nothing but a log line; the next login tries again.
+  const rehashing = new Set<number>();
+  const rehashIfNeeded = async (user: UserRecord, password: string): Promise<void> => {
+    if (!needsRehash(user.passwordHash) || rehashing.has(user.userId)) return;
+    rehashing.add(user.userId);
+    const from = storedHashScheme(user.passwordHash);
+    try {
+      const passwordHash = await hasher.hash(password);
+      await store.append([{ type: 'PasswordRehashed', data: { userId: user.userId, passwordHash } }]);
+      logger.info({ userId: user.userId, from }, 'password rehashed to argon2id');
+    } catch (err) {
+      logger.error({ err, userId: user.userId, from }, 'password rehash failed: the old hash stays');
+    } finally {
+      rehashing.delete(user.userId);
+    }
+  };
+
   const authenticate = async (token: string): Promise<Session> => {
     const claims = await signer.verify(token);
     const { blacklist, activeTokens } = store.projections();
@@ -129,6 +148,10 @@ export function createAuthService(deps: AuthDeps): AuthService {
         throw new BeaconError('rate_limited', { retryAfter: wait });
       }
       const user = store.projections().users.byName.get(username);
+      if (user !== undefined && storedHashScheme(user.passwordHash) === undefined) {
+        // Fails closed below (verify answers false); the hash itself is never logged.
+        logger.error({ userId: user.userId }, 'stored password hash is malformed: login refused');
+      }
       // Unknown names cost one real hash verification too, and get the identical answer.
       const ok = user === undefined ? await hasher.verifyDummy(password) : await hasher.verify(user.passwordHash, password);
       if (user === undefined || !ok) {
@@ -143,6 +166,7 @@ export function createAuthService(deps: AuthDeps): AuthService {
         throw new BeaconError('invalid_credentials');
       }
       accountThrottle.reset(accountKey);
+      await rehashIfNeeded(user, password);
       const userId = user.userId;
       return serialised(userId, async () => {
         const iat = nowSeconds(clock);

@@ -11,14 +11,13 @@ import {
   MAX_TOKEN_LENGTH,
   MAX_WS_BACKPRESSURE_BYTES,
   MAX_WS_FRAME_BYTES,
-  WS_FLOOD_CLOSE_PER_SECOND,
   WS_TRANSPORT_FRAME_LIMIT_BYTES,
   WS_IDLE_TIMEOUT_SECONDS,
-  WS_MESSAGES_PER_SECOND,
 } from '../constants.js';
 import { BeaconError, type ErrorCode } from '../errors.js';
 import { CloseCode } from '../constants.js';
 import type { Logger } from '../log.js';
+import { countFrame } from './rateLimit.js';
 import { clientAddress, peerAddress } from './request.js';
 import { statusLine } from './respond.js';
 import { uws } from './uws.js';
@@ -42,6 +41,8 @@ export interface WsOptions {
   trustedProxies: readonly string[];
   logger: Logger;
   now(): number;
+  /** Close a socket silent this long (default WS_IDLE_TIMEOUT_SECONDS; config WS_IDLE_TIMEOUT_SECONDS). */
+  idleTimeoutSeconds?: number;
 }
 
 const SEND_DROPPED = 2;
@@ -104,7 +105,8 @@ function refuse(res: HttpResponse, code: ErrorCode, state: { aborted: boolean })
 
 export function mountWebSocket(app: TemplatedApp, options: WsOptions): void {
   const { hub, logger } = options;
-  const idleMs = WS_IDLE_TIMEOUT_SECONDS * 1000;
+  const idleTimeoutSeconds = options.idleTimeoutSeconds ?? WS_IDLE_TIMEOUT_SECONDS;
+  const idleMs = idleTimeoutSeconds * 1000;
 
   const upgrade = (res: HttpResponse, req: HttpRequest, context: us_socket_context_t): void => {
     // Everything needed from `req` is copied now: it is gone after the first await.
@@ -151,7 +153,7 @@ export function mountWebSocket(app: TemplatedApp, options: WsOptions): void {
     maxPayloadLength: WS_TRANSPORT_FRAME_LIMIT_BYTES,
     maxBackpressure: MAX_WS_BACKPRESSURE_BYTES,
     closeOnBackpressureLimit: 1,
-    idleTimeout: WS_IDLE_TIMEOUT_SECONDS,
+    idleTimeout: idleTimeoutSeconds,
     sendPingsAutomatically: true,
     upgrade,
     open(ws) {
@@ -173,17 +175,13 @@ export function mountWebSocket(app: TemplatedApp, options: WsOptions): void {
       }
       const now = options.now();
       data.lastSeen = now;
-      if (now - data.windowStart >= 1000) {
-        data.windowStart = now;
-        data.frames = 0;
-      }
-      data.frames++;
-      if (data.frames > WS_MESSAGES_PER_SECOND) {
-        // Throttled: dropped unread. Going on past the second threshold closes with 4008.
-        if (data.frames >= WS_FLOOD_CLOSE_PER_SECOND) {
+      // Over the rate: dropped unread. Going on past the second threshold closes with 4008.
+      const verdict = countFrame(data, now);
+      if (verdict !== 'pass') {
+        if (verdict === 'flood') {
           logger.warn({ sid: data.sid, address: data.address }, 'closing flooding connection');
           handle.flood();
-        } else if (data.frames === WS_MESSAGES_PER_SECOND + 1) {
+        } else if (verdict === 'throttled') {
           handle.throttled();
         }
         return;
