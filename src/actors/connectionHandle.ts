@@ -4,7 +4,7 @@
 
 import type { ConnectionContext, ConnectionEvent } from './connectionTypes.js';
 import type { ClientFrame } from './frames.js';
-import { LIVE_STATES, echoOf } from './connectionSetup.js';
+import { LIVE_STATES, echoOf, pongOf } from './connectionSetup.js';
 import { ERRORS } from '../errors.js';
 
 export interface ConnectionHandle {
@@ -37,11 +37,13 @@ export class Handle implements ConnectionHandle {
     return String(this.actor.getSnapshot().value);
   }
   receive(frame: ClientFrame): void {
-    if (frame.type === 'message') {
-      // Hot path: the echo is stateless, so it skips the interpreter (about 40% of the
-      // per-frame cost) while answering exactly as the machine's `message` transition.
+    if (frame.type === 'message' || frame.type === 'ping_manual') {
+      // Hot path: the echo and the ping are stateless, so they skip the interpreter (about
+      // 40% of the per-frame cost) while answering exactly as the machine's transitions.
       const { status, value, context } = this.actor.getSnapshot();
-      if (status === 'active' && LIVE_STATES.has(value)) context.port.send('message', echoOf(context, frame), frame.id);
+      if (status !== 'active' || !LIVE_STATES.has(value)) return;
+      if (frame.type === 'message') context.port.send('message', echoOf(context, frame), frame.id);
+      else context.port.send('pong_manual', pongOf(context, frame), frame.id);
       return;
     }
     this.actor.send(frame);

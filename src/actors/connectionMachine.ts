@@ -6,20 +6,19 @@ import { spawnChild, stopChild } from 'xstate';
 import { CloseCode } from '../constants.js';
 import { ERRORS } from '../errors.js';
 import { AUTH_TIMEOUT_REASON, CLIENT_CLOSE_REASON, SHUTDOWN_REASON, defaultEnv } from './connectionTypes.js';
-import { base, echoOf, endOf, failureCodeOf, liveState, reply } from './connectionSetup.js';
+import { base, echoOf, endOf, failureCodeOf, liveState, pongOf, reply } from './connectionSetup.js';
 
 export * from './connectionTypes.js';
 
 /** Handlers every live state shares (connected, registering, authenticated). */
 const live = base.createStateConfig({
   on: {
-    // Handle.receive answers this one itself on the hot path, with the same echoOf.
+    // Handle.receive answers these two itself on the hot path, with the same echoOf / pongOf.
     message: { actions: { type: 'send', params: ({ context, event }) => reply('message', echoOf(context, event), event.id) } },
     ping_manual: {
       actions: {
         type: 'send',
-        params: ({ context, event }) =>
-          reply('pong_manual', { t: event.data?.t ?? null, server_time: context.env.clock.now() }, event.id),
+        params: ({ context, event }) => reply('pong_manual', pongOf(context, event), event.id),
       },
     },
     debug_connection: {

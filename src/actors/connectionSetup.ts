@@ -22,6 +22,12 @@ export const echoOf = (context: ConnectionContext, frame: FrameOf<'message'>): {
   data: frame.data ?? null,
 });
 
+/** The `ping_manual` answer: the client's `t` back, and the server's clock. */
+export const pongOf = (context: ConnectionContext, frame: FrameOf<'ping_manual'>): { t: string | number | null; server_time: number } => ({
+  t: frame.data?.t ?? null,
+  server_time: context.env.clock.now(),
+});
+
 /** States that answer client frames (`revoked` and `closed` ignore them). */
 export const LIVE_STATES: ReadonlySet<unknown> = new Set(['connected', 'registering', 'authenticated']);
 

@@ -59,6 +59,11 @@ export interface StoreOptions {
   onError?: (err: unknown) => void;
   /** Group commit: batch appends of one event-loop turn into one transaction (default on). */
   groupCommit?: boolean;
+  /**
+   * `synchronous` level of commits holding durable events. 'FULL' (the default) is what
+   * Beacon's promises rest on; 'NORMAL' exists so bench/ can measure what FULL costs.
+   */
+  durableSync?: 'FULL' | 'NORMAL';
 }
 
 export function openEventStore(options: StoreOptions): EventStore {
@@ -141,7 +146,7 @@ export function openEventStore(options: StoreOptions): EventStore {
     pending = [];
     if (batch.length === 0) return;
     // Connection bookkeeping need not be fsynced one by one; anything a client was promised is.
-    const durable = batch.some((p) => p.events.some((e) => DURABLE_EVENT_TYPES.has(e.type)));
+    const durable = options.durableSync !== 'NORMAL' && batch.some((p) => p.events.some((e) => DURABLE_EVENT_TYPES.has(e.type)));
     let results: Array<RecordedEvent[] | Error>;
     try {
       if (durable !== synchronousFull) {

@@ -1,0 +1,79 @@
+// The orchestrator ↔ load-generator worker protocol (Node IPC): commands with an id, each
+// answered once with the same id. Figures are raw (counts, ms, encoded histograms); the
+// orchestrator merges them across workers.
+
+import type { CodecName } from './codec.js';
+
+export interface Target {
+  /** ws://127.0.0.1:port or wss://... (no path: the codec adds it). */
+  base: string;
+  codec: CodecName;
+}
+
+export interface Cred {
+  token: string;
+  username: string;
+}
+
+export type Command =
+  | { cmd: 'open'; target: Target; creds: Cred[]; count: number; concurrency: number; deadlineMs: number }
+  | { cmd: 'closeAll' }
+  | { cmd: 'echo'; rate: number; durationMs: number; warmupMs: number; drainMs: number }
+  | { cmd: 'saturate'; durationMs: number; warmupMs: number; minGapMs: number; batch: number }
+  | { cmd: 'handshake'; target: Target; creds: Cred[]; concurrency: number; durationMs: number; maxCount: number }
+  | { cmd: 'fanoutSend'; group: number; burst: number; perSender: number }
+  | { cmd: 'fanoutCollect'; group: number; expectedPerConn: number; timeoutMs: number };
+
+export type Request = Command & { id: number };
+
+export interface Usage {
+  /** Worker CPU time (user + system) during the command, ms. */
+  cpuMs: number;
+  wallMs: number;
+}
+
+export interface OpenResult extends Usage {
+  opened: number;
+  failed: number;
+  total: number;
+  firstError?: string;
+}
+
+export interface EchoResult extends Usage {
+  sent: number;
+  received: number;
+  /** Latency from the intended send time (open loop: queueing is not hidden). */
+  hist: string;
+  /** Latency from the actual send time (what a closed-loop tool would report). */
+  serviceHist: string;
+  /** Worst lateness of the generator's own sending against its schedule, ms. */
+  maxSendLagMs: number;
+}
+
+export interface SaturateResult extends Usage {
+  received: number;
+  hist: string;
+}
+
+export interface HandshakeResult extends Usage {
+  ok: number;
+  /** Time the loops ran (closing the last sockets excluded), ms. */
+  activeMs: number;
+  failed: number;
+  hist: string;
+  firstError?: string;
+}
+
+export interface FanoutSendResult {
+  t0: number;
+}
+
+export interface FanoutCollectResult {
+  received: number;
+  expected: number;
+  /** Monotonic ms (shared clock) of the first and last delivery. */
+  first: number;
+  last: number;
+}
+
+export type Reply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string };

@@ -1,0 +1,96 @@
+// The Socket.IO v4 peer: the same events as Beacon's /ws on Socket.IO's default engine (node
+// http + ws), websocket transport only. register_user verifies an HS256 JWT with jose and
+// joins one room; echo, ping, room broadcast, and presence broadcasts coalesced over 25 ms
+// as Beacon does. No persistence, no per-connection actor, no log.
+
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { jwtVerify } from 'jose';
+import { Server } from 'socket.io';
+import { announceReady, installMemoryProbe, stopOnSignals } from './common.js';
+
+const ROOM = 'authenticated';
+const PRESENCE_WINDOW_MS = 25;
+const key = new TextEncoder().encode(process.env.BENCH_JWT_SECRET ?? '');
+if (key.byteLength < 32) throw new Error('socketio peer: BENCH_JWT_SECRET must be at least 32 bytes');
+
+interface User {
+  username: string;
+  userId: number;
+}
+
+const http = createServer((req, res) => {
+  res.writeHead(req.url === '/healthz' ? 200 : 404, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+});
+const io = new Server(http, { transports: ['websocket'], serveClient: false });
+
+// Presence: connections per user; changes announced once per window.
+const online = new Map<number, { username: string; connections: number }>();
+const touched = new Map<number, { wasOnline: boolean; username: string }>();
+let presenceTimer: NodeJS.Timeout | undefined;
+function touch(user: User, delta: number): void {
+  if (!touched.has(user.userId)) touched.set(user.userId, { wasOnline: online.has(user.userId), username: user.username });
+  const entry = online.get(user.userId) ?? { username: user.username, connections: 0 };
+  entry.connections += delta;
+  if (entry.connections > 0) online.set(user.userId, entry);
+  else online.delete(user.userId);
+  presenceTimer ??= setTimeout(flushPresence, PRESENCE_WINDOW_MS);
+}
+function flushPresence(): void {
+  presenceTimer = undefined;
+  for (const [userId, before] of touched) {
+    const now = online.has(userId);
+    if (now !== before.wasOnline) io.to(ROOM).emit('user_status', { username: before.username, user_id: userId, status: now ? 'online' : 'offline' });
+  }
+  touched.clear();
+  let connections = 0;
+  for (const u of online.values()) connections += u.connections;
+  io.to(ROOM).emit('user_count', { count: online.size, connections });
+}
+
+io.on('connection', (socket) => {
+  let user: User | undefined;
+  const fail = (code: string, message: string): void => {
+    socket.emit('response', { ok: false, code, message });
+    socket.disconnect(true);
+  };
+  socket.on('register_user', async (data: { token?: unknown; username?: unknown } | undefined) => {
+    if (user !== undefined || typeof data?.token !== 'string' || typeof data.username !== 'string') {
+      return void socket.emit('response', { ok: false, code: 'invalid_message', message: 'Invalid data' });
+    }
+    let payload;
+    try {
+      ({ payload } = await jwtVerify(data.token, key, { algorithms: ['HS256'], requiredClaims: ['sub', 'username', 'user_id', 'iat', 'exp', 'jti'] }));
+    } catch {
+      return fail('invalid_token', 'Invalid token!');
+    }
+    if (payload.username !== data.username || typeof payload.user_id !== 'number') return fail('username_mismatch', 'Token username mismatch!');
+    user = { username: data.username, userId: payload.user_id };
+    void socket.join(ROOM);
+    touch(user, +1);
+    socket.emit('response', { ok: true, code: 'registered', message: 'User registered', username: user.username, user_id: user.userId });
+  });
+  socket.on('ping_manual', (data: { t?: unknown } | undefined) => {
+    socket.emit('pong_manual', { t: data?.t ?? null, server_time: Date.now() });
+  });
+  socket.on('message', (data: unknown) => {
+    socket.emit('message', { from: user?.username ?? null, data: data ?? null });
+  });
+  socket.on('authenticated_message', (data: { text?: unknown; data?: unknown } | undefined) => {
+    if (user === undefined) return void socket.emit('response', { ok: false, code: 'not_authenticated', message: 'Not authenticated' });
+    io.to(ROOM).emit('authenticated_message', { from: user.username, data: data?.data ?? null, text: data?.text ?? null, ts: Date.now() });
+  });
+  socket.on('get_online_users', () => {
+    const users = [...online].map(([userId, u]) => ({ username: u.username, user_id: userId, connections: u.connections }));
+    socket.emit('online_users', { users, count: users.length });
+  });
+  socket.on('disconnect', () => {
+    if (user !== undefined) touch(user, -1);
+  });
+});
+
+http.listen(0, '127.0.0.1', () => {
+  installMemoryProbe();
+  stopOnSignals(() => new Promise<void>((resolve) => void io.close(() => resolve())));
+  announceReady({ http: (http.address() as AddressInfo).port });
+});
