@@ -7,8 +7,19 @@ import type { Broadcaster } from './ports.js';
 import { countConnections, countUsers, evolve, initial, isOnline, listOnline } from './presence.js';
 import type { OnlineUserView, PresenceState } from './presence.js';
 
-/** Presence broadcasts wait this long for more changes before going out. */
+/** Presence broadcasts wait this long for more changes before going out ... */
 export const PRESENCE_WINDOW_MS = 25;
+/**
+ * ... or longer with a large audience: each window's `user_count` reaches every
+ * connection, so the window grows to keep those deliveries near this rate, up to the cap.
+ */
+export const PRESENCE_DELIVERIES_PER_SECOND = 100_000;
+export const PRESENCE_WINDOW_MAX_MS = 1_000;
+
+/** The coalescing window for an audience of `connections`. */
+export function presenceWindowMs(baseMs: number, connections: number): number {
+  return Math.min(PRESENCE_WINDOW_MAX_MS, Math.max(baseMs, Math.ceil((connections * 1000) / PRESENCE_DELIVERIES_PER_SECOND)));
+}
 
 /** Timer source (xstate's Clock shape), so tests can drive windows with a SimulatedClock. */
 export interface Timers {
@@ -47,7 +58,7 @@ export function createPresenceFeed(opts: {
     if (halted) return;
     if (!touched.has(userId)) touched.set(userId, { wasOnline: isOnline(state, userId), username });
     moved = true;
-    if (timer === undefined) timer = timers.setTimeout(flush, windowMs);
+    if (timer === undefined) timer = timers.setTimeout(flush, presenceWindowMs(windowMs, countConnections(state)));
   }
 
   function flush(): void {

@@ -4,6 +4,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { countConnections, countUsers, evolve, initial, isOnline, listOnline } from '../../src/actors/presence.js';
 import type { PresenceState } from '../../src/actors/presence.js';
+import { presenceWindowMs, PRESENCE_WINDOW_MAX_MS } from '../../src/actors/presenceFeed.js';
 import type { BeaconEvent } from '../../src/events/types.js';
 
 const authed = (sid: string, userId: number, username: string): BeaconEvent => ({
@@ -97,5 +98,15 @@ describe('presence fold', () => {
     const events = [authed('a', 1, 'alice'), authed('b', 2, 'bob'), closed('a', 1), authed('c', 3, 'carol')];
     const run = () => listOnline(events.reduce(evolve, initial()));
     assert.deepEqual(run(), run());
+  });
+});
+
+describe('presence window', () => {
+  test('stays at the base window for small audiences, grows with large ones, and is capped', () => {
+
+    assert.equal(presenceWindowMs(25, 0), 25);
+    assert.equal(presenceWindowMs(25, 1_000), 25);
+    assert.equal(presenceWindowMs(25, 10_000), 100);
+    assert.equal(presenceWindowMs(25, 10_000_000), PRESENCE_WINDOW_MAX_MS);
   });
 });
