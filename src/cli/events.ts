@@ -3,11 +3,10 @@
 // Password hashes and anything like them are never printed.
 
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config/index.js';
 import { deserialize } from '../events/serde.js';
+import { CliError, defaultDbPath, isEntry, runCli } from './common.js';
 import { openDatabase, type Db, type EventRow as Row } from '../store/db.js';
 
 const USAGE = `usage: npm run events -- tail [-n N] [--db path] [--follow]
@@ -23,16 +22,6 @@ const HASH_LIKE = /^(\$argon2|\$2[aby]\$|\$scrypt|pbkdf2:|scrypt:)/;
 /** Keys holding epoch seconds and epoch milliseconds, shown as ISO times. */
 const SECONDS_KEYS = new Set(['iat', 'exp', 'nbf']);
 const MILLIS_KEYS = new Set(['registeredAt']);
-
-/** A failure shown to the operator as one line, without a stack. */
-class CliError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-  ) {
-    super(message);
-  }
-}
 
 const isoOrRaw = (ms: number): string => {
   const date = new Date(ms);
@@ -125,14 +114,6 @@ function stats(db: Db): void {
   for (const { type, n } of byType) write(`${type.padEnd(width)}  ${String(n).padStart(8)}`);
 }
 
-function defaultDbPath(): string {
-  try {
-    return join(loadConfig(process.env).DATA_DIR, 'beacon.db');
-  } catch (err) {
-    throw new CliError(err instanceof Error ? err.message : String(err));
-  }
-}
-
 export async function main(argv: readonly string[]): Promise<void> {
   let parsed;
   try {
@@ -174,16 +155,11 @@ export async function main(argv: readonly string[]): Promise<void> {
   }
 }
 
-const isEntry = process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href;
-if (isEntry) {
+if (isEntry(import.meta.url)) {
   // `events tail | head` closes the pipe early: that is a normal end, not an error.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(0);
     throw err;
   });
-  main(process.argv.slice(2)).catch((err: unknown) => {
-    const known = err instanceof CliError;
-    process.stderr.write(`events: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = known ? err.exitCode : 1;
-  });
+  runCli('events', main);
 }

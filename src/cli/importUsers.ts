@@ -2,13 +2,12 @@
 // into Beacon's event log as UserRegistered events, keeping their ids (where free) and their
 // Werkzeug password hashes (rehashed to argon2id at their next login). Safe to re-run.
 
-import { basename, join, resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { storedHashScheme } from '../auth/passwords.js';
+import { CliError, defaultDbPath, isEntry, runCli } from './common.js';
 import { systemClock } from '../clock.js';
-import { loadConfig } from '../config/index.js';
 import type { BeaconEvent } from '../events/types.js';
 import { usernameSchema } from '../http/schemas.js';
 import { openDatabase, openEventStore, type Db, type EventStore } from '../store/index.js';
@@ -25,16 +24,6 @@ const PREFERRED_TABLES = ['users', 'user'];
 const READ_PAGE = 5_000;
 /** Epoch values below this are seconds, above it milliseconds. */
 const MILLIS_THRESHOLD = 1e12;
-
-/** A failure shown to the operator as one line, without a stack. */
-class CliError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-  ) {
-    super(message);
-  }
-}
 
 interface Source {
   table: string;
@@ -256,14 +245,6 @@ export function formatReport(report: ImportReport, dryRun: boolean): string[] {
   return lines;
 }
 
-function defaultDbPath(): string {
-  try {
-    return join(loadConfig(process.env).DATA_DIR, 'beacon.db');
-  } catch (err) {
-    throw new CliError(err instanceof Error ? err.message : String(err));
-  }
-}
-
 export async function main(argv: readonly string[]): Promise<number> {
   let parsed;
   try {
@@ -306,16 +287,4 @@ export async function main(argv: readonly string[]): Promise<number> {
   return report.failed.length > 0 ? 1 : 0;
 }
 
-const isEntry = process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href;
-if (isEntry) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err: unknown) => {
-      const known = err instanceof CliError;
-      process.stderr.write(`import-users: ${err instanceof Error ? err.message : String(err)}\n`);
-      process.exitCode = known ? err.exitCode : 1;
-    },
-  );
-}
+if (isEntry(import.meta.url)) runCli('import-users', main);
