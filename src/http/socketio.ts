@@ -7,16 +7,15 @@ import { uServer, type Socket as EngineConnection } from 'engine.io';
 import { Server, type DefaultEventsMap, type Socket } from 'socket.io';
 import type { TemplatedApp } from 'uWebSockets.js';
 import { z } from 'zod';
-import type { ConnectionHandle, Hub } from '../actors/hub.js';
+import type { ConnectionHandle } from '../actors/hub.js';
 import { parseClientFrame } from '../actors/frames.js';
 import { AuthFailure, type Broadcaster, type ConnectionPort, type Session } from '../actors/ports.js';
-import type { IdSource } from '../clock.js';
 import { CloseCode, MAX_TOKEN_LENGTH, MAX_WS_BACKPRESSURE_BYTES, MAX_WS_FRAME_BYTES } from '../constants.js';
 import { ERRORS, type ErrorCode } from '../errors.js';
-import type { Logger } from '../log.js';
 import { countFrame, type RateWindow } from './rateLimit.js';
 import { clientAddress, normaliseAddress } from './request.js';
 import { uws } from './uws.js';
+import type { TransportOptions } from './ws.js';
 
 /** Engine.IO heartbeat (the socket.io defaults): a peer silent for their sum is dropped. TODO(lead): constants.ts. */
 export const SOCKETIO_PING_INTERVAL_MS = 25_000;
@@ -39,15 +38,7 @@ export type SocketIoServer = Server<DefaultEventsMap, DefaultEventsMap, DefaultE
 type BeaconSocket = Socket<DefaultEventsMap, DefaultEventsMap, DefaultEventsMap, SocketData>;
 type Ack = (...args: unknown[]) => void;
 
-export interface SocketIoOptions {
-  hub: Hub;
-  ids: IdSource;
-  authenticate(token: string): Promise<Session>;
-  allowedOrigins: readonly string[];
-  trustedProxies: readonly string[];
-  logger: Logger;
-  now(): number;
-}
+export type SocketIoOptions = TransportOptions;
 
 export interface SocketIoEndpoint {
   /** Serves /socket.io/ on one uWS app; call before it listens (for each app, TLS reloads too). */

@@ -33,7 +33,8 @@ interface SocketData {
   lastSeen: number;
 }
 
-export interface WsOptions {
+/** What every socket transport (/ws, Socket.IO) needs from the server. */
+export interface TransportOptions {
   hub: Hub;
   ids: IdSource;
   authenticate(token: string): Promise<Session>;
@@ -41,6 +42,9 @@ export interface WsOptions {
   trustedProxies: readonly string[];
   logger: Logger;
   now(): number;
+}
+
+export interface WsOptions extends TransportOptions {
   /** Close a socket silent this long (default WS_IDLE_TIMEOUT_SECONDS; config WS_IDLE_TIMEOUT_SECONDS). */
   idleTimeoutSeconds?: number;
 }
