@@ -16,8 +16,19 @@ export const MAX_WS_FRAME_BYTES = 64 * KiB;
 export const WS_TRANSPORT_FRAME_LIMIT_BYTES = 4 * MAX_WS_FRAME_BYTES;
 /** Above this many bytes buffered for one socket, the socket is closed as a slow consumer. */
 export const MAX_WS_BACKPRESSURE_BYTES = 1 * MiB;
-/** uWS idle timeout (seconds); uWS sends pings automatically before it runs out. */
+/**
+ * Default uWS idle timeout (seconds; the WS_IDLE_TIMEOUT_SECONDS setting): a socket that
+ * neither sends nor answers the automatic pings for this long is closed.
+ */
 export const WS_IDLE_TIMEOUT_SECONDS = 60;
+/** uWS counts idle time in 4-second ticks and refuses timeouts under 8 s. */
+export const WS_IDLE_TIMEOUT_MIN_SECONDS = 8;
+export const WS_IDLE_TIMEOUT_MAX_SECONDS = 960;
+/**
+ * Deepest nesting of arrays/objects a client frame may carry. Deeper JSON parses, but
+ * serialising it again (the echo, a broadcast) overflows the stack at a few thousand levels.
+ */
+export const MAX_WS_JSON_DEPTH = 64;
 
 export const USERNAME_MIN = 3;
 export const USERNAME_MAX = 32;

@@ -3,7 +3,7 @@
 // transport calls. A parsed frame is already the connection machine's event.
 
 import { z } from 'zod';
-import { MAX_TOKEN_LENGTH } from '../constants.js';
+import { MAX_TOKEN_LENGTH, MAX_WS_JSON_DEPTH } from '../constants.js';
 
 /** `authenticated_message.text` longer than this (UTF-16 code units) is an invalid message. */
 export const MAX_TEXT_LENGTH = 4_096;
@@ -89,8 +89,22 @@ function failure(message: string, id: number | undefined): ParseResult {
   return id === undefined ? { ok: false, message } : { ok: false, message, id };
 }
 
+/** True when `value` nests arrays/objects deeper than `max`; iterative, so any depth is safe to check. */
+export function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: Array<{ v: unknown; depth: number }> = [{ v: value, depth: 0 }];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    if (typeof item.v !== 'object' || item.v === null) continue;
+    if (item.depth >= max) return true;
+    for (const child of Array.isArray(item.v) ? item.v : Object.values(item.v)) stack.push({ v: child, depth: item.depth + 1 });
+  }
+  return false;
+}
+
 /** Validates one decoded JSON value as a client frame. Never throws. */
 export function parseClientFrame(value: unknown): ParseResult {
+  // Checked first: the echo and broadcasts re-serialise `data`, and JSON.stringify throws
+  // RangeError (an uncaught exception in a uWS callback) a few thousand levels down.
+  if (nestedDeeperThan(value, MAX_WS_JSON_DEPTH)) return failure(`Invalid envelope: nested deeper than ${MAX_WS_JSON_DEPTH} levels`, readableId(value));
   const env = envelope.safeParse(value);
   if (!env.success) return failure(`Invalid envelope: ${describe(env.error, '')}`, readableId(value));
   const { event, id } = env.data;

@@ -2,7 +2,13 @@
 // into a frozen Config. A bad value stops the start with one line naming the setting.
 
 import { z } from 'zod';
-import { DEFAULT_AUTH_TIMEOUT_SECONDS, DEFAULT_TOKEN_TTL_SECONDS } from '../constants.js';
+import {
+  DEFAULT_AUTH_TIMEOUT_SECONDS,
+  DEFAULT_TOKEN_TTL_SECONDS,
+  WS_IDLE_TIMEOUT_MAX_SECONDS,
+  WS_IDLE_TIMEOUT_MIN_SECONDS,
+  WS_IDLE_TIMEOUT_SECONDS,
+} from '../constants.js';
 
 /** '' (a compose file's unset value) means "use the default", not port 0 (disabled). */
 const blankIsUnset = (v: unknown): unknown => (typeof v === 'string' && v.trim() === '' ? undefined : v);
@@ -40,6 +46,14 @@ export const envSchema = z.object({
   TLS_KEY_FILE: optionalPath,
   TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(30 * 86_400).default(DEFAULT_TOKEN_TTL_SECONDS),
   AUTH_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(DEFAULT_AUTH_TIMEOUT_SECONDS),
+  /** Close a WebSocket silent this long (no frame, no pong); uWS counts in 4-second ticks. */
+  WS_IDLE_TIMEOUT_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(WS_IDLE_TIMEOUT_MIN_SECONDS)
+    .max(WS_IDLE_TIMEOUT_MAX_SECONDS)
+    .refine((v) => v % 4 === 0, 'must be a multiple of 4 (uWS counts idle time in 4-second ticks)')
+    .default(WS_IDLE_TIMEOUT_SECONDS),
   HASH_WORKERS: z.coerce.number().int().min(1).max(64).optional(),
   /** Serve /inspect/*; defaults to on in development, off otherwise. */
   INSPECT: flag.optional(),

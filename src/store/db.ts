@@ -52,6 +52,12 @@ CREATE TABLE IF NOT EXISTS active_tokens (
   jti     TEXT    NOT NULL,
   exp     INTEGER NOT NULL
 );
+-- One row, rewritten by the health check after a failed commit: proof that the disk takes
+-- writes again (see EventStore.healthy). Not part of the log, not a projection.
+CREATE TABLE IF NOT EXISTS store_probe (
+  id         INTEGER PRIMARY KEY CHECK (id = 1),
+  checked_at INTEGER NOT NULL
+);
 `;
 
 export function openDatabase(path: string, options: { readonly?: boolean } = {}): Db {

@@ -38,7 +38,12 @@ export interface EventStore {
   lastPosition(): number;
   /** Forgets revoked tokens that have expired (memory and table); returns how many. */
   pruneBlacklist(): number;
-  /** False after a failed commit, until the next commit succeeds. */
+  /**
+   * False after a failed commit, until a commit succeeds again. While false, each call (at
+   * most once per HEALTH_PROBE_INTERVAL_MS) tries a one-row write, so a store whose fault was
+   * fixed reports healthy again even when no traffic reaches it (a load balancer that polls
+   * /healthz sends none to an unhealthy server).
+   */
   healthy(): boolean;
   stats(): Readonly<AppendStats>;
   /** Commits what is pending, then closes the database. */
@@ -46,6 +51,8 @@ export interface EventStore {
 }
 
 const REBUILD_PAGE_SIZE = 5_000;
+/** While unhealthy, the health check re-tries the disk at most this often. */
+export const HEALTH_PROBE_INTERVAL_MS = 1_000;
 
 interface Pending {
   events: readonly BeaconEvent[];
@@ -76,6 +83,7 @@ export function openEventStore(options: StoreOptions): EventStore {
   const lastInStream = db.prepare('SELECT MAX(stream_position) AS p FROM events WHERE stream = ?').pluck();
   const readAfter = db.prepare('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?');
   const maxPosition = db.prepare('SELECT COALESCE(MAX(position), 0) FROM events').pluck();
+  const probe = db.prepare('INSERT INTO store_probe (id, checked_at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at');
 
   const state = {
     users: usersProjection.initial(),
@@ -110,6 +118,7 @@ export function openEventStore(options: StoreOptions): EventStore {
   let pending: Pending[] = [];
   let scheduled = false;
   let isHealthy = true;
+  let lastProbe = Number.NEGATIVE_INFINITY;
   let closed = false;
   let synchronousFull = true;
 
@@ -156,6 +165,7 @@ export function openEventStore(options: StoreOptions): EventStore {
       results = writeBatch(batch, clock.now());
     } catch (err) {
       isHealthy = false;
+      lastProbe = clock.now(); // the failure itself was the last look at the disk
       stats.failures++;
       options.onError?.(err);
       const failure = new BeaconError('unavailable', { cause: err });
@@ -219,7 +229,19 @@ export function openEventStore(options: StoreOptions): EventStore {
       }
       return pruned.length;
     },
-    healthy: () => isHealthy,
+    healthy() {
+      if (isHealthy || closed) return isHealthy;
+      const now = clock.now();
+      if (now - lastProbe < HEALTH_PROBE_INTERVAL_MS) return false;
+      lastProbe = now;
+      try {
+        probe.run(now);
+        isHealthy = true;
+      } catch (err) {
+        options.onError?.(err);
+      }
+      return isHealthy;
+    },
     stats: () => stats,
     async close() {
       if (closed) return;
