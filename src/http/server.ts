@@ -11,6 +11,7 @@ import { readRequest } from './request.js';
 import { ALWAYS_ON, type RouteTable } from './routes.js';
 import type { TlsFiles } from './tls.js';
 import { uws } from './uws.js';
+import { assertPortFree } from './portCheck.js';
 
 export interface HttpServerOptions {
   host: string;
@@ -106,10 +107,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   let httpPort: number | undefined;
   if (options.httpsPort !== undefined) {
     if (options.tls === undefined) throw new Error('HTTPS port without TLS files');
+    await assertPortFree(options.host, options.httpsPort, 'HTTPS_PORT');
     httpsSocket = await listen(sslApp(options.tls), options.httpsPort, true);
     httpsPort = uws.us_socket_local_port(httpsSocket);
   }
   if (options.httpPort !== undefined) {
+    await assertPortFree(options.host, options.httpPort, 'HTTP_PORT');
     httpSocket = await listen(uws.App(), options.httpPort, false);
     httpPort = uws.us_socket_local_port(httpSocket);
   }

@@ -130,3 +130,20 @@ describe('logs', () => {
     }
   });
 });
+
+describe('ports', () => {
+  test('a port another server already listens on stops the start with one line', async () => {
+    const dir = tempDir();
+    const env = testEnv(dir, { HTTP_PORT: String(await freePort()), HTTPS_PORT: '0', LOG_STDOUT: '1' });
+    const first = spawnBeacon(env);
+    await ready(first);
+    try {
+      const second = spawnBeacon(testEnv(tempDir(), { HTTP_PORT: env['HTTP_PORT'] ?? '', HTTPS_PORT: '0' }));
+      assert.equal(await second.exited, 1);
+      assert.match(second.stderr().trim(), new RegExp(`^beacon: HTTP_PORT: 127\\.0\\.0\\.1:${env['HTTP_PORT']} is already in use`));
+    } finally {
+      first.child.kill('SIGTERM');
+      assert.equal(await first.exited, 0);
+    }
+  });
+});
