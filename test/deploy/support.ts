@@ -1,7 +1,6 @@
 // Helpers for the deployment tests: the Dockerfile read as instructions, the image's start
 // command run as a child process, self-signed certificate pairs, and raw TLS handshakes.
 
-import { spawn } from 'node:child_process';
 import { writeFileSync, renameSync, chmodSync } from 'node:fs';
 import { connect } from 'node:tls';
 import selfsigned from 'selfsigned';
@@ -59,26 +58,7 @@ export function envPairs(args: string): Record<string, string> {
   return out;
 }
 
-/** Runs an argv (the image's CMD) the way spawnBeacon runs `npm start`, optionally as another user. */
-export function spawnCommand(
-  argv: readonly string[],
-  options: { cwd: string; env: Record<string, string>; uid?: number; gid?: number },
-): BeaconProcess {
-  const [command = '', ...args] = argv;
-  const child = spawn(command === 'node' ? process.execPath : command, args, {
-    cwd: options.cwd,
-    env: { PATH: process.env['PATH'] ?? '', ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    ...(options.uid === undefined ? {} : { uid: options.uid }),
-    ...(options.gid === undefined ? {} : { gid: options.gid }),
-  });
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr?.on('data', (c: Buffer) => (err += c.toString()));
-  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
-  return { child, stdout: () => out, stderr: () => err, exited };
-}
+export { spawnCommand } from '../support/process.js';
 
 /** Resolves when stdout holds more than `already` lines matching `pattern`; rejects on exit or after `timeoutMs`. */
 export function outputLine(p: BeaconProcess, pattern: RegExp, already: number, timeoutMs = 20_000): Promise<string> {

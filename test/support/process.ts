@@ -26,11 +26,23 @@ export interface BeaconProcess {
   exited: Promise<number | string>;
 }
 
+/** Runs `node --import tsx src/main.ts`, as `npm start` does. */
 export function spawnBeacon(env: Record<string, string>): BeaconProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: ROOT,
-    env: { PATH: process.env['PATH'] ?? '', ...env },
+  return spawnCommand(['node', '--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env });
+}
+
+/** Runs an argv (`node` means this Node.js) with only PATH and `env`, optionally as another user. */
+export function spawnCommand(
+  argv: readonly string[],
+  options: { cwd: string; env: Record<string, string>; uid?: number; gid?: number },
+): BeaconProcess {
+  const [command = '', ...args] = argv;
+  const child = spawn(command === 'node' ? process.execPath : command, args, {
+    cwd: options.cwd,
+    env: { PATH: process.env['PATH'] ?? '', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.uid === undefined ? {} : { uid: options.uid }),
+    ...(options.gid === undefined ? {} : { gid: options.gid }),
   });
   let out = '';
   let err = '';
