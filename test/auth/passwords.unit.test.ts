@@ -8,7 +8,6 @@ import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { BeaconError } from '../../src/errors.js';
 import { createPasswordHasher, needsRehash, storedHashScheme } from '../../src/auth/passwords.js';
-import type { PasswordHasher } from '../../src/auth/passwords.js';
 
 // Cheap parameters where a test is about behaviour rather than cost.
 const FAST = { memoryKiB: 1024, iterations: 1, parallelism: 1 } as const;
