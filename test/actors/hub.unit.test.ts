@@ -163,6 +163,14 @@ describe('revocation', () => {
     assert.deepEqual(t.pending.filter((e) => e.type === 'ConnectionClosed').map((e) => e.data.code).sort(), [4001, 4001, 4004]);
   });
 
+  test('an expired-cleanup revocation closes with token_expired (4002)', () => {
+    const t = setup();
+    const c = t.connect(session(1, 'alice', 'jti-exp'));
+    t.commit([{ type: 'TokenRevoked', data: { userId: 1, jti: 'jti-exp', exp: EXP, reason: 'expired-cleanup' } }]);
+    assert.deepEqual(c.port.closed, { code: 4002, reason: 'Token has expired!' });
+    assert.deepEqual(c.port.of('response')[0]?.data, { ok: false, code: 'token_expired', message: 'Token has expired!' });
+  });
+
   test('a token revoked just before its connection authenticated is still caught', () => {
     const t = setup();
     t.commit([{ type: 'TokenRevoked', data: { userId: 1, jti: 'jti-late', exp: EXP, reason: 'admin' } }]);
