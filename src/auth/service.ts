@@ -12,6 +12,7 @@ import {
 import { BeaconError } from '../errors.js';
 import type { BeaconEvent } from '../events/types.js';
 import { activeTokensProjection } from '../events/projections/activeTokens.js';
+import { blacklistProjection } from '../events/projections/blacklist.js';
 import type { UserRecord } from '../events/projections/users.js';
 import type { Logger } from '../log.js';
 import type { EventStore } from '../store/index.js';
@@ -108,7 +109,7 @@ export function createAuthService(deps: AuthDeps): AuthService {
   const authenticate = async (token: string): Promise<Session> => {
     const claims = await signer.verify(token);
     const { blacklist, activeTokens } = store.projections();
-    if (blacklist.revoked.has(claims.jti)) throw new AuthFailure('token_revoked');
+    if (blacklistProjection.isRevoked(blacklist, claims.jti)) throw new AuthFailure('token_revoked');
     // One active token per user: anything else was superseded, even if its revocation
     // is still being committed.
     if (activeTokens.byUser.get(claims.user_id)?.jti !== claims.jti) throw new AuthFailure('token_revoked');

@@ -2,7 +2,7 @@
 // one JSON error shape of PROTOCOL.md §2. Nothing here throws on an aborted response.
 
 import type { HttpResponse } from 'uWebSockets.js';
-import { BeaconError, ERRORS, type ErrorCode } from '../errors.js';
+import { BeaconError, type ErrorCode } from '../errors.js';
 
 const STATUS_TEXT: Record<number, string> = {
   200: 'OK',
@@ -83,4 +83,3 @@ export function createReply(res: HttpResponse, onDone: (status: number) => void)
   return reply;
 }
 
-export { ERRORS };

@@ -14,12 +14,12 @@ import {
   WS_TRANSPORT_FRAME_LIMIT_BYTES,
   WS_IDLE_TIMEOUT_SECONDS,
 } from '../constants.js';
-import { BeaconError, type ErrorCode } from '../errors.js';
+import type { ErrorCode } from '../errors.js';
 import { CloseCode } from '../constants.js';
 import type { Logger } from '../log.js';
 import { countFrame } from './rateLimit.js';
 import { clientAddress, peerAddress } from './request.js';
-import { statusLine } from './respond.js';
+import { createReply } from './respond.js';
 import { uws } from './uws.js';
 
 interface SocketData {
@@ -99,14 +99,6 @@ export function uwsBroadcaster(apps: () => readonly TemplatedApp[]): Broadcaster
   };
 }
 
-function refuse(res: HttpResponse, code: ErrorCode, state: { aborted: boolean }): void {
-  if (state.aborted) return;
-  const err = new BeaconError(code);
-  res.cork(() => {
-    res.writeStatus(statusLine(err.status)).writeHeader('Content-Type', 'application/json').end(JSON.stringify(err.toBody()), true);
-  });
-}
-
 export function mountWebSocket(app: TemplatedApp, options: WsOptions): void {
   const { hub, logger } = options;
   const idleTimeoutSeconds = options.idleTimeoutSeconds ?? WS_IDLE_TIMEOUT_SECONDS;
@@ -120,16 +112,14 @@ export function mountWebSocket(app: TemplatedApp, options: WsOptions): void {
     const origin = req.getHeader('origin');
     const token = req.getQuery('token') ?? '';
     const address = clientAddress(peerAddress(res), req.getHeader('x-forwarded-for'), options.trustedProxies);
-    const state = { aborted: false };
-    res.onAborted(() => {
-      state.aborted = true;
-    });
+    // The same JSON error answers as every HTTP route; no request metric for upgrades.
+    const reply = createReply(res, () => undefined);
     if (options.allowedOrigins.length > 0 && !options.allowedOrigins.includes(origin)) {
       logger.warn({ address, origin }, 'upgrade refused: origin not allowed');
-      return refuse(res, 'forbidden_origin', state);
+      return reply.error('forbidden_origin');
     }
     const finish = (session: Session | undefined): void => {
-      if (state.aborted) return;
+      if (reply.aborted) return;
       const data: SocketData = {
         sid: options.ids.next(),
         address,
@@ -143,12 +133,12 @@ export function mountWebSocket(app: TemplatedApp, options: WsOptions): void {
       res.cork(() => res.upgrade(data, key, protocol, extensions, context));
     };
     if (token === '') return finish(undefined);
-    if (token.length > MAX_TOKEN_LENGTH) return refuse(res, 'invalid_token', state);
+    if (token.length > MAX_TOKEN_LENGTH) return reply.error('invalid_token');
     options.authenticate(token).then(finish, (err: unknown) => {
       const code: ErrorCode = err instanceof AuthFailure ? err.code : 'invalid_token';
       if (!(err instanceof AuthFailure)) logger.warn({ err, address }, 'upgrade token check failed');
       logger.info({ address, code }, 'upgrade refused: bad token');
-      refuse(res, code, state);
+      reply.error(code);
     });
   };
 

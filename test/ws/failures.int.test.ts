@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { SignJWT } from 'jose';
-import { call, manualClock, registerAndLogin, startTestBeacon, TEST_SECRET, type TestBeacon } from '../support/beacon.js';
+import { call, manualClock, registerAndLogin, startTestBeacon, type TestBeacon } from '../support/beacon.js';
 import { TestClient, within, wsUrl, type Closed } from '../support/wsClient.js';
 
 let t: TestBeacon;
@@ -197,4 +197,3 @@ describe('origins', () => {
   });
 });
 
-void TEST_SECRET;
