@@ -96,7 +96,7 @@ export async function startBeacon(options: BeaconOptions): Promise<Beacon> {
     append: (events) => {
       store.append(events).catch((err: unknown) => loggers.websocket.error({ err }, 'connection event not recorded'));
     },
-    verifier: { verify: (token) => auth.authenticate(token) },
+    verifier: auth,
     clock,
     authTimeoutMs: config.AUTH_TIMEOUT_SECONDS * 1000,
     logger: loggers.websocket,
@@ -126,7 +126,7 @@ export async function startBeacon(options: BeaconOptions): Promise<Beacon> {
   const sockets = {
     hub,
     ids,
-    authenticate: (token: string) => auth.authenticate(token),
+    verifier: auth,
     allowedOrigins: config.ALLOWED_ORIGINS,
     trustedProxies: config.TRUSTED_PROXIES,
     logger: loggers.websocket,

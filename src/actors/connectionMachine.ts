@@ -6,7 +6,8 @@ import { spawnChild, stopChild } from 'xstate';
 import { CloseCode } from '../constants.js';
 import { ERRORS } from '../errors.js';
 import { AUTH_TIMEOUT_REASON, CLIENT_CLOSE_REASON, SHUTDOWN_REASON, defaultEnv } from './connectionTypes.js';
-import { base, echoOf, endOf, failureCodeOf, liveState, pongOf, reply } from './connectionSetup.js';
+import { authFailureCode } from '../auth/session.js';
+import { base, echoOf, endOf, liveState, pongOf, reply } from './connectionSetup.js';
 
 export * from './connectionTypes.js';
 
@@ -163,7 +164,7 @@ export const connectionMachine = base.createMachine({
         ],
         onError: {
           target: 'revoked',
-          actions: { type: 'fail', params: ({ context, event }) => ({ code: failureCodeOf(event.error), id: context.pending?.id }) },
+          actions: { type: 'fail', params: ({ context, event }) => ({ code: authFailureCode(event.error), id: context.pending?.id }) },
         },
       },
       after: { authTimeout: authTimedOut },
@@ -231,7 +232,7 @@ export const connectionMachine = base.createMachine({
           target: 'revoked',
           actions: [
             stopChild('refresh'),
-            { type: 'fail', params: ({ context, event }) => ({ code: failureCodeOf(event.error), id: context.pending?.id }) },
+            { type: 'fail', params: ({ context, event }) => ({ code: authFailureCode(event.error), id: context.pending?.id }) },
           ],
         },
         REVOKE: { target: 'revoked', actions: { type: 'fail', params: ({ event }) => ({ code: event.code, id: undefined }) } },

@@ -6,13 +6,11 @@ import { assign, fromPromise, setup } from 'xstate';
 import { CloseCode } from '../constants.js';
 import { ERRORS, closeCodeOf } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
-import { AuthFailure } from './ports.js';
-import type { Session } from './ports.js';
+import { AuthFailure, type Session } from '../auth/session.js';
 import type { FrameOf } from './frames.js';
 import { MAX_TIMER_MS, REVOKED_CLOSE_GRACE_MS } from './connectionTypes.js';
 import type { ConnectionContext, ConnectionEvent, ConnectionInput, SendParams, VerifyInput } from './connectionTypes.js';
 
-export const failureCodeOf = (error: unknown): ErrorCode => (error instanceof AuthFailure ? error.code : 'invalid_token');
 const clampDelay = (ms: number): number => Math.min(MAX_TIMER_MS, Math.max(0, ms));
 export const reply = (event: string, data: unknown, id: number | undefined): SendParams => ({ event, data, id });
 

@@ -5,7 +5,8 @@
 import { DEFAULT_AUTH_TIMEOUT_SECONDS } from '../constants.js';
 import type { ErrorCode } from '../errors.js';
 import type { Clock } from '../clock.js';
-import type { ConnectionPort, Session } from './ports.js';
+import type { Session } from '../auth/session.js';
+import type { ConnectionPort } from './ports.js';
 import type { ClientFrame } from './frames.js';
 
 /** setTimeout's largest delay (2^31-1 ms, ~24.8 days); longer expiries re-arm. */

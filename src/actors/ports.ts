@@ -2,16 +2,7 @@
 // (a port per socket, one implementation per protocol) and from the rest of the server
 // (token checks, the event log, broadcasts). The actor layer never imports uWS or SQLite.
 
-import type { ErrorCode } from '../errors.js';
-
-/** A verified session: who a token belongs to and when it stops being valid. */
-export interface Session {
-  readonly username: string;
-  readonly userId: number;
-  readonly jti: string;
-  /** Token expiry, epoch seconds. */
-  readonly exp: number;
-}
+import type { Session } from '../auth/session.js';
 
 /** One socket, as the actor sees it. Implemented by each transport (/ws, Socket.IO). */
 export interface ConnectionPort {
@@ -34,17 +25,4 @@ export interface ConnectionPort {
 /** Publishes one pre-serialised broadcast to every subscriber of a topic, on every transport. */
 export interface Broadcaster {
   publish(topic: string, event: string, data: unknown): void;
-}
-
-/** A token check failure carries a catalogued code (invalid_token, token_expired, ...). */
-export class AuthFailure extends Error {
-  constructor(readonly code: ErrorCode) {
-    super(code);
-    this.name = 'AuthFailure';
-  }
-}
-
-export interface TokenVerifier {
-  /** Resolves with the session or rejects with AuthFailure. Checks signature, claims, blacklist. */
-  verify(token: string): Promise<Session>;
 }

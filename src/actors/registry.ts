@@ -4,7 +4,7 @@
 
 import type { ConnectionActor } from './connectionHandle.js';
 import { MultiIndex } from './multiIndex.js';
-import type { Session } from './ports.js';
+import type { Session } from '../auth/session.js';
 
 export class ConnectionRegistry {
   private readonly bySid = new Map<string, ConnectionActor>();

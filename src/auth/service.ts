@@ -16,7 +16,7 @@ import { blacklistProjection } from '../events/projections/blacklist.js';
 import type { UserRecord } from '../events/projections/users.js';
 import type { Logger } from '../log.js';
 import type { EventStore } from '../store/index.js';
-import { AuthFailure, type Session } from '../actors/ports.js';
+import { AuthFailure, type Session, type TokenVerifier } from './session.js';
 import { needsRehash, storedHashScheme, type PasswordHasher } from './passwords.js';
 import { createThrottle } from './throttle.js';
 import type { TokenSigner } from './tokens.js';
@@ -32,13 +32,14 @@ export interface LoginResult {
   expires_in: number;
 }
 
-export interface AuthService {
+export interface AuthService extends TokenVerifier {
   register(username: string, password: string): Promise<PublicUser>;
   login(username: string, password: string, address: string): Promise<LoginResult>;
-  /** Revokes the token durably; resolves once the revocation is committed. */
-  logout(token: string): Promise<Session>;
-  /** Signature, claims, expiry, blacklist and one-active-token checks; rejects with AuthFailure. */
-  authenticate(token: string): Promise<Session>;
+  /**
+   * Revokes a verified session's token durably; resolves once the revocation is committed.
+   * Rejects with AuthFailure('token_revoked') when a concurrent login or logout got there first.
+   */
+  logout(session: Session): Promise<Session>;
   /** Every registered user, oldest first. */
   users(): Iterable<UserRecord>;
   /** Revokes active tokens that have expired (reason expired-cleanup) and prunes the blacklist. */
@@ -76,6 +77,13 @@ export function createAuthService(deps: AuthDeps): AuthService {
   // logins each revoke the token the previous one issued and exactly one stays active.
   const userQueues = new Map<number, Promise<unknown>>();
 
+  /** Refuses a revoked token, and any token but the user's one active token (even if its revocation is still being committed). */
+  const assertActive = (userId: number, jti: string): void => {
+    const { blacklist, activeTokens } = store.projections();
+    if (blacklistProjection.isRevoked(blacklist, jti)) throw new AuthFailure('token_revoked');
+    if (activeTokens.byUser.get(userId)?.jti !== jti) throw new AuthFailure('token_revoked');
+  };
+
   const serialised = <T>(userId: number, work: () => Promise<T>): Promise<T> => {
     const previous = userQueues.get(userId) ?? Promise.resolve();
     const next = previous.then(work, work);
@@ -106,19 +114,16 @@ export function createAuthService(deps: AuthDeps): AuthService {
     }
   };
 
-  const authenticate = async (token: string): Promise<Session> => {
+  /** Signature, claims, expiry, blacklist and one-active-token checks; rejects with AuthFailure. */
+  const verify = async (token: string): Promise<Session> => {
     const claims = await signer.verify(token);
-    const { blacklist, activeTokens } = store.projections();
-    if (blacklistProjection.isRevoked(blacklist, claims.jti)) throw new AuthFailure('token_revoked');
-    // One active token per user: anything else was superseded, even if its revocation
-    // is still being committed.
-    if (activeTokens.byUser.get(claims.user_id)?.jti !== claims.jti) throw new AuthFailure('token_revoked');
+    assertActive(claims.user_id, claims.jti);
     return { username: claims.username, userId: claims.user_id, jti: claims.jti, exp: claims.exp };
   };
 
   return {
     metrics,
-    authenticate,
+    verify,
     users: () => store.projections().users.byId.values(),
 
     async register(username, password) {
@@ -187,11 +192,11 @@ export function createAuthService(deps: AuthDeps): AuthService {
       });
     },
 
-    async logout(token) {
-      const session = await authenticate(token);
-      return serialised(session.userId, async () => {
+    async logout(current) {
+      return serialised(current.userId, async () => {
         // Re-check after the queue: a concurrent login may have superseded this token.
-        const current = await authenticate(token);
+        // The signature was verified once by the caller; only the projections can have moved.
+        assertActive(current.userId, current.jti);
         await store.append([
           { type: 'LoggedOut', data: { userId: current.userId, jti: current.jti } },
           { type: 'TokenRevoked', data: { userId: current.userId, jti: current.jti, exp: current.exp, reason: 'logout' } },

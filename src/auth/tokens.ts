@@ -5,7 +5,7 @@ import { errors, jwtVerify, SignJWT } from 'jose';
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import { JWT_ALGORITHM, JWT_CLOCK_TOLERANCE_SECONDS, JWT_REQUIRED_CLAIMS, MAX_TOKEN_LENGTH } from '../constants.js';
-import { AuthFailure } from '../actors/ports.js';
+import { AuthFailure } from './session.js';
 
 export interface TokenClaims {
   readonly sub: string;

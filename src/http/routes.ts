@@ -5,7 +5,7 @@ import type { HttpResponse } from 'uWebSockets.js';
 import type { AuthService } from '../auth/service.js';
 import { MAX_HTTP_BODY_BYTES } from '../constants.js';
 import { BeaconError } from '../errors.js';
-import type { Session } from '../actors/ports.js';
+import type { Session } from '../auth/session.js';
 import { parseJson, readBody } from './body.js';
 import type { Reply } from './respond.js';
 import { bearerToken, type RequestInfo } from './request.js';
@@ -45,11 +45,11 @@ async function readCredentials(ctx: RouteContext): Promise<Credentials> {
   return parsed.data;
 }
 
-async function requireSession(auth: AuthService, ctx: RouteContext): Promise<{ token: string; session: Session }> {
+async function requireSession(auth: AuthService, ctx: RouteContext): Promise<Session> {
   const token = bearerToken(ctx.req.authorization);
   if (token === '') throw new BeaconError('missing_token');
   if (token === undefined) throw new BeaconError('invalid_token');
-  return { token, session: await auth.authenticate(token) };
+  return auth.verify(token);
 }
 
 export function createRoutes(deps: RouteDeps): RouteTable {
@@ -81,8 +81,7 @@ export function createRoutes(deps: RouteDeps): RouteTable {
       '/logout',
       {
         POST: async (ctx) => {
-          const { token } = await requireSession(auth, ctx);
-          await auth.logout(token);
+          await auth.logout(await requireSession(auth, ctx));
           ctx.reply.json(200, { message: 'Successfully logged out' });
         },
       },
@@ -91,7 +90,7 @@ export function createRoutes(deps: RouteDeps): RouteTable {
       '/protected',
       {
         GET: async (ctx) => {
-          const { session } = await requireSession(auth, ctx);
+          const session = await requireSession(auth, ctx);
           ctx.reply.json(200, { message: `Hello ${session.username}! This is a protected route.`, user: user(session) });
         },
       },

@@ -3,7 +3,7 @@
 // a restart (a second SSLApp on the same port takes over new connections), and drains.
 
 import type { HttpResponse, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
-import { AuthFailure } from '../actors/ports.js';
+import { AuthFailure } from '../auth/session.js';
 import { BeaconError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { createReply } from './respond.js';

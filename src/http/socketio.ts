@@ -9,7 +9,8 @@ import type { TemplatedApp } from 'uWebSockets.js';
 import { z } from 'zod';
 import type { ConnectionHandle } from '../actors/hub.js';
 import { parseClientFrame } from '../actors/frames.js';
-import { AuthFailure, type Broadcaster, type ConnectionPort, type Session } from '../actors/ports.js';
+import type { Broadcaster, ConnectionPort } from '../actors/ports.js';
+import { AuthFailure, authFailureCode, type Session } from '../auth/session.js';
 import { CloseCode, MAX_TOKEN_LENGTH, MAX_WS_BACKPRESSURE_BYTES, MAX_WS_FRAME_BYTES } from '../constants.js';
 import { ERRORS, type ErrorCode } from '../errors.js';
 import { countFrame, type RateWindow } from './rateLimit.js';
@@ -186,13 +187,13 @@ export function serveSocketIo(io: SocketIoServer, options: SocketIoOptions): Soc
     }
     const token = auth.data.token;
     if (token === undefined || token === '') return next();
-    options.authenticate(token).then(
+    options.verifier.verify(token).then(
       (session) => {
         socket.data.session = session;
         next();
       },
       (err: unknown) => {
-        const code: ErrorCode = err instanceof AuthFailure ? err.code : 'invalid_token';
+        const code = authFailureCode(err);
         if (!(err instanceof AuthFailure)) logger.warn({ err }, 'socket.io handshake token check failed');
         logger.info({ address: socket.handshake.address, code }, 'socket.io connect refused: bad token');
         next(refusal(code));

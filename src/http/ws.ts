@@ -5,7 +5,8 @@
 import type { HttpRequest, HttpResponse, TemplatedApp, WebSocket, us_socket_context_t } from 'uWebSockets.js';
 import type { ConnectionHandle, Hub } from '../actors/hub.js';
 import { parseClientText } from '../actors/frames.js';
-import { AuthFailure, type Broadcaster, type ConnectionPort, type Session } from '../actors/ports.js';
+import type { Broadcaster, ConnectionPort } from '../actors/ports.js';
+import { AuthFailure, authFailureCode, type Session, type TokenVerifier } from '../auth/session.js';
 import type { IdSource } from '../clock.js';
 import {
   MAX_TOKEN_LENGTH,
@@ -14,7 +15,6 @@ import {
   WS_TRANSPORT_FRAME_LIMIT_BYTES,
   WS_IDLE_TIMEOUT_SECONDS,
 } from '../constants.js';
-import type { ErrorCode } from '../errors.js';
 import { CloseCode } from '../constants.js';
 import type { Logger } from '../log.js';
 import { countFrame } from './rateLimit.js';
@@ -37,7 +37,7 @@ interface SocketData {
 export interface TransportOptions {
   hub: Hub;
   ids: IdSource;
-  authenticate(token: string): Promise<Session>;
+  verifier: TokenVerifier;
   allowedOrigins: readonly string[];
   trustedProxies: readonly string[];
   logger: Logger;
@@ -134,8 +134,8 @@ export function mountWebSocket(app: TemplatedApp, options: WsOptions): void {
     };
     if (token === '') return finish(undefined);
     if (token.length > MAX_TOKEN_LENGTH) return reply.error('invalid_token');
-    options.authenticate(token).then(finish, (err: unknown) => {
-      const code: ErrorCode = err instanceof AuthFailure ? err.code : 'invalid_token';
+    options.verifier.verify(token).then(finish, (err: unknown) => {
+      const code = authFailureCode(err);
       if (!(err instanceof AuthFailure)) logger.warn({ err, address }, 'upgrade token check failed');
       logger.info({ address, code }, 'upgrade refused: bad token');
       reply.error(code);

@@ -9,8 +9,8 @@ import { getShortestPaths } from 'xstate/graph';
 import { connectionMachine } from '../../src/actors/connectionMachine.js';
 import type { ConnectionContext, ConnectionEvent, ConnectionInput } from '../../src/actors/connectionMachine.js';
 import { describeMachine } from '../../src/actors/describeMachine.js';
-import { AuthFailure } from '../../src/actors/ports.js';
-import type { ConnectionPort, Session } from '../../src/actors/ports.js';
+import { AuthFailure, type Session } from '../../src/auth/session.js';
+import type { ConnectionPort } from '../../src/actors/ports.js';
 import { ERRORS, closeCodeOf } from '../../src/errors.js';
 import type { ErrorCode } from '../../src/errors.js';
 

@@ -8,8 +8,8 @@ import { SimulatedClock } from 'xstate';
 import { AUTHENTICATED_TOPIC, createHub } from '../../src/actors/hub.js';
 import type { Hub } from '../../src/actors/hub.js';
 import { PRESENCE_WINDOW_MS } from '../../src/actors/presenceFeed.js';
-import { AuthFailure } from '../../src/actors/ports.js';
-import type { ConnectionPort, Session } from '../../src/actors/ports.js';
+import { AuthFailure, type Session } from '../../src/auth/session.js';
+import type { ConnectionPort } from '../../src/actors/ports.js';
 import type { BeaconEvent, RecordedEvent } from '../../src/events/types.js';
 import { streamOf } from '../../src/events/types.js';
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { SignJWT } from 'jose';
-import { AuthFailure } from '../../src/actors/ports.js';
+import { AuthFailure } from '../../src/auth/session.js';
 import { createTokenSigner, type TokenClaims } from '../../src/auth/tokens.js';
 import { MAX_TOKEN_LENGTH } from '../../src/constants.js';
 import type { ErrorCode } from '../../src/errors.js';
