@@ -1,5 +1,6 @@
-// The HTTP API of PROTOCOL.md §2 as small async functions. Every answer resolves to
-// {ok, status, body}: errors are values here, so the console can show them as they are.
+// The HTTP API (docs/protocol.md, section 2) as small async functions. Every answer
+// resolves to {ok, status, body}: errors are values here, so the console can show them as
+// they are.
 
 /**
  * @typedef {{ ok: boolean, status: number, body: any }} ApiResult

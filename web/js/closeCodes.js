@@ -1,5 +1,5 @@
-// WebSocket close codes in words (PROTOCOL.md §3 and RFC 6455), so the log and the status
-// line say "4001 token revoked" rather than a bare number.
+// WebSocket close codes in words (docs/protocol.md "Close codes", RFC 6455), so the log
+// and the status line say "4001 token revoked" rather than a bare number.
 
 /** @type {Readonly<Record<number, string>>} */
 export const CLOSE_CODES = Object.freeze({

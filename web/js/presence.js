@@ -1,5 +1,5 @@
 // The live online list beside the log: seeded by `online_users`, kept current by the
-// `user_status` and `user_count` broadcasts (PROTOCOL.md §3).
+// `user_status` and `user_count` broadcasts (docs/protocol.md, section 3).
 
 import { h } from './dom.js';
 

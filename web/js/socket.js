@@ -1,6 +1,6 @@
-// A thin WebSocket client for Beacon's envelope protocol (PROTOCOL.md §3): numbered
-// requests, replies matched by id, and every frame in and out reported as an event so the
-// log, the tracker and the inspector all see the same traffic.
+// A thin WebSocket client for Beacon's envelope protocol (docs/protocol.md, section 3):
+// numbered requests, replies matched by id, and every frame in and out reported as an
+// event so the log, the tracker and the inspector all see the same traffic.
 
 /**
  * @typedef {{ event: string, data?: any, id?: number }} Frame
