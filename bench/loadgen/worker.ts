@@ -1,7 +1,6 @@
-// A load-generator worker process (pinned to the client core by the orchestrator): holds
-// its share of the connections and runs one command at a time: open, open-loop echo at a
-// fixed rate, closed-loop saturation, handshake churn, broadcast send/collect, and the
-// channel commands (channels.ts).
+// A load-generator worker process (pinned to the client core by the orchestrator): holds its
+// share of the connections and runs one command at a time: open, open-loop echo, closed-loop
+// saturation, handshake churn, broadcast send/collect, channel commands (channels.ts).
 
 import { cpuUsage } from 'node:process';
 import type { Histogram } from 'hdr-histogram-js';
