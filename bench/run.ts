@@ -5,6 +5,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { latencyChart } from './lib/chart.js';
 import { parseOptions, type Scenario } from './lib/options.js';
 import { PEER_LABELS, startPeer, type Peer, type PeerKind } from './lib/peers.js';
@@ -16,7 +17,9 @@ import { handshakes, memory } from './scenarios/connections.js';
 import { closeAllConns, openSpread, type Ctx } from './scenarios/context.js';
 import { echoLadder, loginStorm, saturate } from './scenarios/echo.js';
 import { eventLog } from './scenarios/eventlog.js';
+import { channelFanout } from './scenarios/channels.js';
 import { fanout } from './scenarios/fanout.js';
+import { HISTORY_CHANNEL, NO_HISTORY_CHANNEL, publishLoad } from './scenarios/history.js';
 
 const opts = parseOptions(process.argv.slice(2));
 const started = nowMs();
@@ -87,7 +90,8 @@ async function runPeer(kind: PeerKind): Promise<void> {
     // Memory first, on the fresh process, so earlier scenarios' garbage does not blur it.
     if (want('memory')) res.memory = await step(res, `memory (${opts.memConns} idle connections)`, () => memory(ctx, peer));
     if (want('handshake')) res.handshake = await step(res, 'handshakes', () => handshakes(ctx, peer, peer.target));
-    const needConns = want('echo') || want('saturate') || want('storm') || want('fanout');
+    // Beacon's history loop runs on its own process (runBeaconHistory); the peers' on this one.
+    const needConns = want('echo') || want('saturate') || want('storm') || want('fanout') || want('channels') || (want('history') && kind !== 'beacon');
     const opened = needConns ? await step(res, `open ${opts.echoConns} connections`, () => openSpread(ctx, peer.target, peer.creds, opts.echoConns)) : undefined;
     if (opened !== undefined) {
       if (want('echo')) res.echo = await step(res, 'echo ladder', () => echoLadder(ctx, peer, opts.echoRates));
@@ -112,6 +116,18 @@ async function runPeer(kind: PeerKind): Promise<void> {
           });
         }
       }
+      if (want('channels')) {
+        res.channels = [];
+        for (const n of opts.fanoutSizes) {
+          tasks.push({
+            conns: n,
+            run: async () => {
+              const f = await step(res, `channel fan-out to ${n} subscribers of one channel`, async () => channelFanout(ctx, peer, Math.min(n, await ensure(n))));
+              if (f !== undefined) res.channels?.push(f);
+            },
+          });
+        }
+      }
       if (want('saturate')) {
         tasks.push({
           conns: opts.pipelineConns,
@@ -123,10 +139,59 @@ async function runPeer(kind: PeerKind): Promise<void> {
           },
         });
       }
-      for (const task of tasks.sort((a, b) => a.conns - b.conns)) await task.run();
+      for (const task of tasks.sort((a, b) => a.conns - b.conns)) {
+        const errors = res.errors.length;
+        await task.run();
+        // A failed step closed every connection (step's clean slate): the next one reopens.
+        if (res.errors.length > errors) open = 0;
+      }
+      if (want('history') && kind !== 'beacon') {
+        const h = await step(res, `publish loop (${HISTORY_CHANNEL}, nothing kept)`, async () => {
+          await ensure(opts.historyConns);
+          return publishLoad(ctx, peer, HISTORY_CHANNEL, false);
+        });
+        if (h !== undefined) res.history = [h];
+      }
       await closeAllConns(ctx);
     }
     if (want('tls') && kind === 'beacon' && peer.tlsTarget !== undefined) await runTls(peer, peer.tlsTarget);
+  } finally {
+    await closeAllConns(ctx).catch(() => undefined);
+    await peer.proc.stop();
+    live.delete(peer);
+  }
+}
+
+/**
+ * Publish with history on a Beacon of its own: a fresh store, and the bench's CHANNELS_FILE
+ * (the built-in namespaces plus `hist`, history kept, and `nohist`, none kept).
+ */
+async function runBeaconHistory(): Promise<void> {
+  const res = results.peers.beacon ?? { label: PEER_LABELS.beacon, errors: [] };
+  results.peers.beacon = res;
+  log(`${PEER_LABELS.beacon}: starting a second process for publish with history`);
+  const channelsFile = fileURLToPath(new URL('./peers/channels.json', import.meta.url));
+  let peer: Peer;
+  try {
+    peer = await startPeer('beacon', { users: 4, stormUsers: 0, dataDir: join(dataDir, 'history'), env: { CHANNELS_FILE: channelsFile } });
+    live.add(peer);
+  } catch (err) {
+    res.errors.push(`publish with history: start: ${(err as Error).message.split('\n')[0]}`);
+    log(`  FAILED to start: ${(err as Error).message}`);
+    return;
+  }
+  try {
+    res.history = [];
+    let open = false;
+    for (const [channel, keeps] of [[HISTORY_CHANNEL, true], [NO_HISTORY_CHANNEL, false]] as const) {
+      const h = await step(res, `publish ${keeps ? 'with' : 'without'} history (${channel}, ${opts.historyConns} publishers)`, async () => {
+        if (!open) await openSpread(ctx, peer.target, peer.creds, opts.historyConns);
+        open = true;
+        return publishLoad(ctx, peer, channel, keeps);
+      });
+      if (h !== undefined) res.history.push(h);
+      else open = false; // the failed step closed every connection
+    }
   } finally {
     await closeAllConns(ctx).catch(() => undefined);
     await peer.proc.stop();
@@ -152,7 +217,10 @@ async function runTls(peer: Peer, target: NonNullable<Peer['tlsTarget']>): Promi
 }
 
 try {
-  for (const kind of opts.peers) await runPeer(kind);
+  for (const kind of opts.peers) {
+    await runPeer(kind);
+    if (kind === 'beacon' && want('history')) await runBeaconHistory();
+  }
   if (want('eventlog')) {
     log('event log appends');
     try {

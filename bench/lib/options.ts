@@ -1,9 +1,9 @@
-// Run settings: the full run (`npm run bench`, under 15 minutes) and the quick one
-// (`-- --quick`, under 3), plus `--peers=` and `--only=` to narrow a run while developing.
+// Run settings: the full run (`npm run bench`, about 17 minutes) and the quick one
+// (`-- --quick`, about 3.5), plus `--peers=` and `--only=` to narrow a run while developing.
 
 import type { PeerKind } from './peers.js';
 
-export const SCENARIOS = ['memory', 'handshake', 'echo', 'saturate', 'storm', 'fanout', 'tls', 'eventlog'] as const;
+export const SCENARIOS = ['memory', 'handshake', 'echo', 'saturate', 'storm', 'fanout', 'tls', 'eventlog', 'channels', 'history'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 export interface Options {
@@ -33,6 +33,10 @@ export interface Options {
   fanoutReps: number;
   /** Deliveries in the burst that measures deliveries per second and per server CPU-second. */
   fanoutDeliveries: number;
+  /** Publisher connections in the publish-with-history loop (each under ~90 publishes/s). */
+  historyConns: number;
+  /** Publishes per write in that loop. */
+  historyBatch: number;
   stormMs: number;
   stormEchoRate: number;
   eventlogMs: number;
@@ -69,6 +73,8 @@ export function parseOptions(argv: readonly string[]): Options {
     fanoutSizes: [1_000, 5_000],
     fanoutReps: quick ? 5 : 15,
     fanoutDeliveries: quick ? 50_000 : 300_000,
+    historyConns: 500,
+    historyBatch: 8,
     stormMs: quick ? 3_000 : 8_000,
     stormEchoRate: 2_000,
     eventlogMs: quick ? 1_000 : 4_000,

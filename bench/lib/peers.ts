@@ -41,6 +41,8 @@ export interface PeerSetup {
   dataDir: string;
   /** Extra node flags for this peer (`--cpu-prof ...`). */
   nodeArgs?: string[];
+  /** Extra environment (Beacon's CHANNELS_FILE for the history scenario). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export async function startPeer(kind: PeerKind, setup: PeerSetup): Promise<Peer> {
@@ -57,7 +59,7 @@ export async function startPeer(kind: PeerKind, setup: PeerSetup): Promise<Peer>
           JWT_SECRET_KEY: secret,
         }
       : { NODE_ENV: 'production', BENCH_JWT_SECRET: secret };
-  const proc = launchNode(SCRIPTS[kind], { core: SERVER_CORE, env, nodeArgs: ['--expose-gc', ...(setup.nodeArgs ?? [])] });
+  const proc = launchNode(SCRIPTS[kind], { core: SERVER_CORE, env: { ...env, ...setup.env }, nodeArgs: ['--expose-gc', ...(setup.nodeArgs ?? [])] });
   const ports = await proc.next<{ http: number; https?: number }>('READY', 60_000);
   const httpBase = `http://127.0.0.1:${ports.http}`;
   const target: Target = { base: `ws://127.0.0.1:${ports.http}`, codec: kind === 'socketio' ? 'sio' : 'json' };

@@ -2,6 +2,7 @@
 // with the ratios Beacon / Socket.IO and Beacon / raw uWS, and the targets judged.
 
 import { PEER_LABELS } from './peers.js';
+import { channelSections } from './reportChannels.js';
 import { fmt, ratio, type PeerKey, type PeerResults, type Results } from './results.js';
 
 const ORDER: PeerKey[] = ['beacon', 'socketio', 'uws', 'beacon-tls'];
@@ -35,6 +36,7 @@ export function markdown(r: Results): string {
     return [name, show(bv), show(get(s)), show(get(u)), fmt(ratio(bv, get(s))), fmt(ratio(bv, get(u)))];
   };
   const fan = (n: number) => (p: PeerResults | undefined) => p?.fanout?.find((f) => f.connections === n);
+  const chan = (n: number) => (p: PeerResults | undefined) => p?.channels?.find((f) => f.subscribers === n);
   out.push('## Headline figures and ratios', '');
   out.push(
     table(
@@ -52,6 +54,11 @@ export function markdown(r: Results): string {
         row('broadcast N=5000 deliveries/s', (p) => fan(5_000)(p)?.deliveriesPerSecond, int),
         row('broadcast N=5000 deliveries per server CPU-s', (p) => fan(5_000)(p)?.deliveriesPerCpuSecond, int),
         row('broadcast N=5000 time to last recipient p50 (ms)', (p) => fan(5_000)(p)?.lastP50, ms),
+        row('channel fan-out N=1000 deliveries/s', (p) => chan(1_000)(p)?.deliveriesPerSecond, int),
+        row('channel fan-out N=1000 deliveries per server CPU-s', (p) => chan(1_000)(p)?.deliveriesPerCpuSecond, int),
+        row('channel fan-out N=5000 deliveries/s', (p) => chan(5_000)(p)?.deliveriesPerSecond, int),
+        row('channel fan-out N=5000 deliveries per server CPU-s', (p) => chan(5_000)(p)?.deliveriesPerCpuSecond, int),
+        row('channel fan-out N=5000 time to last subscriber p50 (ms)', (p) => chan(5_000)(p)?.lastP50, ms),
         row('RSS per idle authenticated connection', (p) => p?.memory?.rssPerConnection, kb),
         row('JS heap per idle authenticated connection', (p) => p?.memory?.heapPerConnection, kb),
       ],
@@ -141,6 +148,8 @@ export function markdown(r: Results): string {
       '',
     );
   } else out.push('not measured', '');
+
+  out.push(...channelSections(r));
 
   const errors = peersOf(r).flatMap(([k, p]) => p.errors.map((m) => `- ${PEER_LABELS[k]}: ${m}`));
   if (errors.length > 0) out.push('## Errors', '', ...errors, '');

@@ -1,10 +1,12 @@
-// The shape of a run's results (what latest.json holds) and the targets of issue 5,
+// The shape of a run's results (what latest.json holds) and the targets of issues 5 and 12,
 // judged from figures measured in the same run.
 
 import type { EventLogFigures } from '../scenarios/eventlog.js';
 import type { HandshakeFigures, MemoryFigures } from '../scenarios/connections.js';
 import type { Ladder, SaturateFigures, StormFigures } from '../scenarios/echo.js';
+import type { ChannelFanoutFigures } from '../scenarios/channels.js';
 import type { FanoutFigures } from '../scenarios/fanout.js';
+import type { PublishLoadFigures } from '../scenarios/history.js';
 import type { PeerKind } from './peers.js';
 
 export type PeerKey = PeerKind | 'beacon-tls';
@@ -20,6 +22,10 @@ export interface PeerResults {
   pipelined?: SaturateFigures;
   storm?: StormFigures;
   fanout?: FanoutFigures[];
+  /** Channel fan-out, one entry per subscriber count. */
+  channels?: ChannelFanoutFigures[];
+  /** Publish loops: Beacon with and without history; the peers keep none. */
+  history?: PublishLoadFigures[];
   errors: string[];
 }
 
@@ -48,8 +54,10 @@ export function judgeTargets(r: Results): TargetResult[] {
   const s = r.peers.socketio;
   const u = r.peers.uws;
   const out: TargetResult[] = [];
-  const add = (target: string, value: number | undefined, ok: (v: number) => boolean, figure: (v: number) => string): void => {
-    out.push({ target, figure: value === undefined ? 'not measured' : figure(value), met: value === undefined ? null : ok(value) });
+  /** `failed`: Beacon's step failed, so the target is not met (rather than not judged). */
+  const add = (target: string, value: number | undefined, ok: (v: number) => boolean, figure: (v: number) => string, failed?: string): void => {
+    if (value === undefined) out.push({ target, figure: failed ?? 'not measured', met: failed === undefined ? null : false });
+    else out.push({ target, figure: figure(value), met: ok(value) });
   };
   const both = (get: (p: PeerResults | undefined) => number | undefined, other: PeerResults | undefined): number | undefined => ratio(get(b), get(other));
   const pip = (p: PeerResults | undefined): number | undefined => p?.pipelined?.perCpuSecond;
@@ -62,6 +70,23 @@ export function judgeTargets(r: Results): TargetResult[] {
     add(`Broadcast deliveries/s at N=${n} ≥ 5× Socket.IO`, ratio(bf?.deliveriesPerSecond, sf?.deliveriesPerSecond), (v) => v >= 5, (v) =>
       `${fmt(v)}× (per server CPU-s: ${fmt(ratio(bf?.deliveriesPerCpuSecond, sf?.deliveriesPerCpuSecond))}×)`,
     );
+  }
+  for (const n of [1_000, 5_000]) {
+    const pick = (p: PeerResults | undefined): ChannelFanoutFigures | undefined => p?.channels?.find((f) => f.subscribers === n);
+    const perCpu = (p: PeerResults | undefined): number | undefined => pick(p)?.deliveriesPerCpuSecond;
+    const perSec = (p: PeerResults | undefined): number | undefined => pick(p)?.deliveriesPerSecond;
+    // A figure from a step with losses or a saturated generator is shown, and said to be.
+    const marks = [b, s, u].flatMap((p) => {
+      const f = pick(p);
+      if (f === undefined || p === undefined) return [];
+      const m = [f.lost > 0 ? `${f.lost} lost` : '', f.clientBound ? 'client-bound' : ''].filter((x) => x !== '');
+      return m.length === 0 ? [] : [`${p.label}: ${m.join(', ')}`];
+    });
+    const note = marks.length === 0 ? '' : `; marked: ${marks.join('; ')}`;
+    const failure = b?.errors.find((e) => e.startsWith(`channel fan-out to ${n}`));
+    const missing = failure === undefined ? undefined : `not measured, Beacon's step failed: ${failure}`;
+    add(`Channel fan-out deliveries per server CPU-s at N=${n} ≥ 5× Socket.IO rooms`, both(perCpu, s), (v) => v >= 5, (v) => `${fmt(v)}× (deliveries/s: ${fmt(both(perSec, s))}×${note})`, missing);
+    add(`Channel fan-out deliveries per server CPU-s at N=${n} ≥ 0.8× raw uWS topics`, both(perCpu, u), (v) => v >= 0.8, (v) => `${fmt(v)}× (deliveries/s: ${fmt(both(perSec, u))}×${note})`, missing);
   }
   const rss = b?.memory?.rssPerConnection;
   add('Idle authenticated connection ≤ 8 KB RSS', rss, (v) => v <= 8 * 1024, (v) => `${fmt(v / 1024, 1)} KB`);

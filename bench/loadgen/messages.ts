@@ -22,7 +22,11 @@ export type Command =
   | { cmd: 'saturate'; durationMs: number; warmupMs: number; minGapMs: number; batch: number }
   | { cmd: 'handshake'; target: Target; creds: Cred[]; concurrency: number; durationMs: number; maxCount: number }
   | { cmd: 'fanoutSend'; group: number; burst: number; perSender: number }
-  | { cmd: 'fanoutCollect'; group: number; expectedPerConn: number; timeoutMs: number };
+  | { cmd: 'fanoutCollect'; group: number; expectedPerConn: number; timeoutMs: number }
+  | { cmd: 'chanSubscribe'; channel: string; count: number; concurrency: number; timeoutMs: number }
+  | { cmd: 'chanSend'; channel: string; group: number; burst: number; perSender: number }
+  | { cmd: 'chanCollect'; channel: string; group: number; expectedPerConn: number; expectedAcks: number; timeoutMs: number }
+  | { cmd: 'chanPublishLoad'; channel: string; conns: number; durationMs: number; warmupMs: number; minGapMs: number; batch: number };
 
 export type Request = Command & { id: number };
 
@@ -74,6 +78,39 @@ export interface FanoutCollectResult {
   /** Monotonic ms (shared clock) of the first and last delivery. */
   first: number;
   last: number;
+}
+
+export interface ChanSubscribeResult extends Usage {
+  /** Connections of this worker subscribed to the channel (after this command). */
+  subscribed: number;
+}
+
+export interface ChanSendResult {
+  t0: number;
+  publishers: number;
+}
+
+export interface ChanCollectResult extends Usage {
+  received: number;
+  expected: number;
+  first: number;
+  last: number;
+  /** `published` answers and refusals (`response` ok: false) seen since the last collect. */
+  acks: number;
+  refused: number;
+  firstRefusal?: string;
+}
+
+export interface ChanPublishLoadResult extends Usage {
+  publishers: number;
+  /** `published` answers inside the recording window, scaled to exactly durationMs. */
+  acked: number;
+  refused: number;
+  firstRefusal?: string;
+  /** Time from a batch's write to each of its `published` answers. */
+  hist: string;
+  /** Every offset answered (warm-up and drain included), for the no-gap/no-repeat check. */
+  offsets: number[];
 }
 
 export type Reply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string };

@@ -1,6 +1,6 @@
-// A load-generator worker process (pinned to the client core by the orchestrator): holds
-// its share of the connections and runs one command at a time: open, open-loop echo at a
-// fixed rate, closed-loop saturation, handshake churn, broadcast send/collect.
+// A load-generator worker process (pinned to the client core by the orchestrator): holds its
+// share of the connections and runs one command at a time: open, open-loop echo, closed-loop
+// saturation, handshake churn, broadcast send/collect, channel commands (channels.ts).
 
 import { cpuUsage } from 'node:process';
 import type { Histogram } from 'hdr-histogram-js';
@@ -10,6 +10,7 @@ import type { Frame } from './codec.js';
 import { closeAll, connect, Conn } from './conn.js';
 import type * as M from './messages.js';
 import { runHandshakes } from './handshake.js';
+import { chanCollect, chanSend, channelFrame, forgetSubscriptions, publishLoad, subscribeConns } from './channels.js';
 
 let conns: Conn[] = [];
 
@@ -40,7 +41,7 @@ function onFrame(conn: Conn, frame: Frame): void {
       entry.count++;
       entry.last = now;
     }
-  }
+  } else channelFrame(conn, frame);
 }
 
 function usage<T extends object>(start: { cpu: NodeJS.CpuUsage; wall: number }, result: T): T & M.Usage {
@@ -200,6 +201,7 @@ async function handle(req: M.Request): Promise<unknown> {
     case 'closeAll': {
       const all = conns;
       conns = [];
+      forgetSubscriptions();
       await closeAll(all);
       return usage(start, { closed: all.length });
     }
@@ -213,6 +215,14 @@ async function handle(req: M.Request): Promise<unknown> {
       return fanoutSend(req);
     case 'fanoutCollect':
       return fanoutCollect(req);
+    case 'chanSubscribe':
+      return usage(start, await subscribeConns(conns, req));
+    case 'chanSend':
+      return chanSend(req);
+    case 'chanCollect':
+      return usage(start, await chanCollect(req));
+    case 'chanPublishLoad':
+      return usage(start, await publishLoad(conns, req));
     default: {
       const unknown: never = req;
       throw new Error(`unknown command ${JSON.stringify(unknown)}`);

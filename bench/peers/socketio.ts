@@ -1,7 +1,8 @@
 // The Socket.IO v4 peer: the same events as Beacon's /ws on Socket.IO's default engine (node
 // http + ws), websocket transport only. register_user verifies an HS256 JWT with jose and
 // joins one room; echo, ping, room broadcast, and presence broadcasts coalesced over 25 ms
-// as Beacon does. No persistence, no per-connection actor, no log.
+// as Beacon does; channels as Socket.IO rooms (`subscribe` joins, `publish` emits to the
+// room, offsets counted in memory). No persistence, no history, no per-connection actor, no log.
 
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -25,6 +26,16 @@ const http = createServer((req, res) => {
 const io = new Server(http, { transports: ['websocket'], serveClient: false });
 
 // Presence: connections per user; changes announced once per window.
+/** Offsets per channel, so publications carry the shape Beacon's do; nothing is kept. */
+const offsets = new Map<string, number>();
+const EPOCH = 'memory';
+type Ack = ((reply: unknown) => void) | undefined;
+/** A direct reply: the acknowledgement when the client asked for one, else an event, as Beacon's Socket.IO endpoint answers. */
+const reply = (socket: { emit(event: string, data: unknown): unknown }, ack: Ack, event: string, data: unknown): void => {
+  if (typeof ack === 'function') ack(data);
+  else socket.emit(event, data);
+};
+
 const online = new Map<number, { username: string; connections: number }>();
 const touched = new Map<number, { wasOnline: boolean; username: string }>();
 let presenceTimer: NodeJS.Timeout | undefined;
@@ -79,6 +90,20 @@ io.on('connection', (socket) => {
   socket.on('authenticated_message', (data: { text?: unknown; data?: unknown } | undefined) => {
     if (user === undefined) return void socket.emit('response', { ok: false, code: 'not_authenticated', message: 'Not authenticated' });
     io.to(ROOM).emit('authenticated_message', { from: user.username, data: data?.data ?? null, text: data?.text ?? null, ts: Date.now() });
+  });
+  socket.on('subscribe', (data: { channel?: unknown } | undefined, ack: Ack) => {
+    if (user === undefined) return reply(socket, ack, 'response', { ok: false, code: 'not_authenticated', message: 'Not authenticated' });
+    if (typeof data?.channel !== 'string') return reply(socket, ack, 'response', { ok: false, code: 'invalid_channel', message: 'Invalid channel' });
+    void socket.join(data.channel);
+    reply(socket, ack, 'subscribed', { channel: data.channel, epoch: EPOCH, offset: offsets.get(data.channel) ?? 0, recovered: false, publications: [], presence: null });
+  });
+  socket.on('publish', (data: { channel?: unknown; data?: unknown } | undefined, ack: Ack) => {
+    if (user === undefined) return reply(socket, ack, 'response', { ok: false, code: 'not_authenticated', message: 'Not authenticated' });
+    if (typeof data?.channel !== 'string') return reply(socket, ack, 'response', { ok: false, code: 'invalid_channel', message: 'Invalid channel' });
+    const offset = (offsets.get(data.channel) ?? 0) + 1;
+    offsets.set(data.channel, offset);
+    reply(socket, ack, 'published', { channel: data.channel, offset });
+    io.to(data.channel).emit('publication', { channel: data.channel, offset, epoch: EPOCH, from: { username: user.username, user_id: user.userId }, data: data.data ?? null, ts: Date.now() });
   });
   socket.on('get_online_users', () => {
     const users = [...online].map(([userId, u]) => ({ username: u.username, user_id: userId, connections: u.connections }));

@@ -1,6 +1,8 @@
 // The ceiling: a raw uWebSockets.js server doing the same wire work as Beacon's /ws (JSON
 // envelopes: connect frame, register_user, ping_manual, message, authenticated_message
-// broadcast through one topic) with no auth, no validation, no actors, no log.
+// broadcast through one topic; channels as topics: `subscribe` subscribes the socket,
+// `publish` publishes to it, offsets counted in memory) with no auth, no validation, no
+// actors, no history, no log.
 
 import { uws } from '../../src/http/uws.js';
 import { announceReady, installMemoryProbe, stopOnSignals } from './common.js';
@@ -15,6 +17,9 @@ interface Envelope {
 }
 
 const TOPIC = 'authenticated';
+/** Offsets per channel, so publications carry the shape Beacon's do; nothing is kept. */
+const offsets = new Map<string, number>();
+const EPOCH = 'memory';
 const decoder = new TextDecoder();
 const app = uws.App();
 let sids = 0;
@@ -62,6 +67,21 @@ app.ws<Data>('/ws', {
       case 'authenticated_message':
         app.publish(TOPIC, frame('authenticated_message', { from: data.username, data: f.data?.data ?? null, text: f.data?.text ?? null, ts: Date.now() }));
         break;
+      case 'subscribe': {
+        const channel = String(f.data?.channel ?? '');
+        ws.subscribe(channel);
+        ws.send(frame('subscribed', { channel, epoch: EPOCH, offset: offsets.get(channel) ?? 0, recovered: false, publications: [], presence: null }, f.id));
+        break;
+      }
+      case 'publish': {
+        const channel = String(f.data?.channel ?? '');
+        const offset = (offsets.get(channel) ?? 0) + 1;
+        offsets.set(channel, offset);
+        ws.send(frame('published', { channel, offset }, f.id));
+        // app.publish, not ws.publish: the sender gets its own publication, as on Beacon.
+        app.publish(channel, frame('publication', { channel, offset, epoch: EPOCH, from: { username: data.username, user_id: 0 }, data: f.data?.data ?? null, ts: Date.now() }));
+        break;
+      }
       default:
         ws.send(frame('response', { ok: false, code: 'invalid_message', message: 'Unknown event' }, f.id));
     }
