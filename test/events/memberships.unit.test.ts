@@ -2,9 +2,13 @@
 // membership, both indexes (by channel, by user), and the queries the hub asks.
 
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
 import { membershipsProjection as m, type MembershipsState } from '../../src/events/projections/memberships.js';
 import { DURABLE_EVENT_TYPES, streamOf } from '../../src/events/types.js';
+import { openEventStore } from '../../src/store/eventStore.js';
 import { ev, specFor } from '../support/given.js';
 
 const memberships = specFor(m);
@@ -127,4 +131,24 @@ describe('membership events', () => {
     assert.equal(streamOf(ev.memberAdded('private:team', 1, 'alice')), 'channel-private:team');
     assert.equal(streamOf(ev.memberRemoved('private:team', 1)), 'channel-private:team');
   });
+});
+
+test('grants and removals go through the SQLite event log and fold the same after a reopen', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'beacon-members-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'beacon.db');
+  const clock = { now: () => 1_700_000_000_000 };
+  let store = openEventStore({ path, clock });
+  const recorded = await store.append([
+    ev.memberAdded('private:team', 1, 'alice', admin),
+    ev.memberAdded('private:team', 2, 'bob', admin),
+    ev.memberRemoved('private:team', 1, admin),
+  ]);
+  assert.deepEqual(recorded.map((e) => [e.stream, e.streamPosition]), [['channel-private:team', 1], ['channel-private:team', 2], ['channel-private:team', 3]]);
+  await store.close();
+  store = openEventStore({ path, clock });
+  const folded = store.read(0, 100).reduce(m.evolve, m.initial());
+  await store.close();
+  assert.deepEqual(folded, state([['private:team', [{ userId: 2, username: 'bob' }]]]));
+  assert.deepEqual(recorded[0]?.data, { channel: 'private:team', userId: 1, username: 'alice', by: admin });
 });
