@@ -93,7 +93,7 @@ export const WS_MESSAGES_PER_SECOND = 100;
 /** ... and a connection that goes on to send this many in one second is closed with 4008. */
 export const WS_FLOOD_CLOSE_PER_SECOND = 300;
 
-// Channels (named pub/sub with presence and history; docs/protocol.md, "Channels").
+// Channels: named publish/subscribe with per-namespace permissions, presence and history.
 /** A channel name is `<namespace>:<rest>`; `rest` is this many characters of CHANNEL_REST_PATTERN. */
 export const CHANNEL_REST_MIN = 1;
 export const CHANNEL_REST_MAX = 100;

@@ -9,9 +9,10 @@ import { dirname } from 'node:path';
 import type { Clock } from '../clock.js';
 import { CHANNEL_HISTORY_SIZE_MAX, CHANNEL_META_TTL_SECONDS, CHANNEL_TRIM_BATCH, CHANNEL_TRIM_INTERVAL_MS } from '../constants.js';
 import { BeaconError } from '../errors.js';
-export { CHANNELS_DB_FILE } from './sqliteHistorySchema.js';
-import { SCHEMA } from './sqliteHistorySchema.js';
 import { isRecoverable, notRecovered, recoveryFrom, type ChannelHistory, type Publication, type PublicationSender, type Retention } from './history.js';
+import { SCHEMA } from './sqliteHistorySchema.js';
+
+export { CHANNELS_DB_FILE } from './sqliteHistorySchema.js';
 
 export interface SqliteHistoryOptions {
   /** Usually join(DATA_DIR, CHANNELS_DB_FILE). */
