@@ -92,3 +92,34 @@ export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 export const WS_MESSAGES_PER_SECOND = 100;
 /** ... and a connection that goes on to send this many in one second is closed with 4008. */
 export const WS_FLOOD_CLOSE_PER_SECOND = 300;
+
+// Channels: named publish/subscribe with per-namespace permissions, presence and history.
+/** A channel name is `<namespace>:<rest>`; `rest` is this many characters of CHANNEL_REST_PATTERN. */
+export const CHANNEL_REST_MIN = 1;
+export const CHANNEL_REST_MAX = 100;
+export const CHANNEL_REST_PATTERN = /^[A-Za-z0-9_.\-@=]+$/;
+/**
+ * Namespace names in CHANNELS_FILE: a lowercase letter, then letters, digits, `_` or `-`.
+ * Starting with a letter also keeps out `__proto__` and other special object keys.
+ */
+export const NAMESPACE_NAME_MAX = 32;
+export const NAMESPACE_NAME_PATTERN = /^[a-z][a-z0-9_-]*$/;
+/** Most namespaces a CHANNELS_FILE may define. */
+export const MAX_NAMESPACES = 64;
+/** A connection holding this many subscriptions is refused the next (`too_many_subscriptions`). */
+export const MAX_SUBSCRIPTIONS_PER_CONNECTION = 128;
+/** Largest `history_size` a namespace may keep per channel. */
+export const CHANNEL_HISTORY_SIZE_MAX = 1000;
+/** Longest `history_ttl_seconds` a namespace may set (one year). */
+export const CHANNEL_HISTORY_TTL_MAX_SECONDS = 365 * 86_400;
+/** `history` returns at most this many publications (its `limit` is 1..this). */
+export const CHANNEL_HISTORY_LIMIT_MAX = 100;
+/**
+ * A channel's head (epoch and last offset) is forgotten once it keeps no publication and
+ * has had none for this long; its next publication starts a new epoch at offset 1.
+ */
+export const CHANNEL_META_TTL_SECONDS = 30 * 86_400;
+/** How often expired publications and forgotten channel heads are swept from the store. */
+export const CHANNEL_TRIM_INTERVAL_MS = 60_000;
+/** Rows one sweep transaction deletes at most, so a large sweep never stalls the loop long. */
+export const CHANNEL_TRIM_BATCH = 5_000;

@@ -31,6 +31,10 @@ export const ERRORS = {
   unsupported_media_type: { status: 415, message: 'Content-Type must be application/json' },
   internal_error: { status: 500, message: 'Internal server error' },
   unavailable: { status: 503, message: 'Service unavailable, try again later' },
+  invalid_channel: { status: 400, message: 'Invalid channel' },
+  permission_denied: { status: 403, message: 'Permission denied' },
+  not_subscribed: { status: 403, message: 'Not subscribed to this channel' },
+  too_many_subscriptions: { status: 400, message: 'Too many subscriptions' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -60,6 +60,8 @@ export function evolve(state: PresenceState, event: BeaconEvent): PresenceState 
       }
       return state;
     }
+    case 'ChannelMemberAdded':
+    case 'ChannelMemberRemoved':
     case 'UserRegistered':
     case 'PasswordRehashed':
     case 'LoginSucceeded':

@@ -4,7 +4,9 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { BUILT_IN_NAMESPACES, loadNamespaceTable, type NamespaceTable } from '../channels/namespaces.js';
 import { JWT_MIN_KEY_BYTES } from '../constants.js';
+import { ConfigError } from './configError.js';
 import { envSchema, type ParsedEnv } from './schema.js';
 
 export type Config = Readonly<
@@ -13,19 +15,12 @@ export type Config = Readonly<
     /** Absolute paths. */
     DATA_DIR: string;
     LOG_DIR: string;
+    /** The namespaces of CHANNELS_FILE, read and validated once at start, or the built-in ones. */
+    CHANNEL_NAMESPACES: NamespaceTable;
   }
 >;
 
-/** A setting is wrong: the message is the one line printed before exiting. */
-export class ConfigError extends Error {
-  constructor(
-    readonly setting: string,
-    detail: string,
-  ) {
-    super(`${setting}: ${detail}`);
-    this.name = 'ConfigError';
-  }
-}
+export { ConfigError };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(env);
@@ -48,6 +43,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     INSPECT: INSPECT ?? rest.NODE_ENV === 'development',
     DATA_DIR: resolve(rest.DATA_DIR),
     LOG_DIR: resolve(rest.LOG_DIR),
+    CHANNEL_NAMESPACES: rest.CHANNELS_FILE === undefined ? BUILT_IN_NAMESPACES : loadNamespaceTable(rest.CHANNELS_FILE),
   });
 }
 

@@ -61,6 +61,8 @@ export const envSchema = z.object({
   ALLOWED_ORIGINS: csv,
   /** Take the client address from X-Forwarded-For when the peer is one of these addresses. */
   TRUSTED_PROXIES: csv,
+  /** JSON file of channel namespaces; unset: the built-in ones (room, user, private). */
+  CHANNELS_FILE: optionalPath,
 });
 
 export type RawEnv = z.input<typeof envSchema>;

@@ -6,3 +6,4 @@ export * from './serde.js';
 export * from './projections/users.js';
 export * from './projections/blacklist.js';
 export * from './projections/activeTokens.js';
+export * from './projections/memberships.js';

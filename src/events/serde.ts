@@ -14,6 +14,8 @@ export const CURRENT_VERSION: Readonly<Record<BeaconEventType, number>> = {
   ConnectionAuthenticated: 1,
   ConnectionClosed: 1,
   ServerStarted: 1,
+  ChannelMemberAdded: 1,
+  ChannelMemberRemoved: 1,
 };
 
 /** `UPCASTERS[type][v]` turns version v data into version v + 1 data. */

@@ -3,6 +3,24 @@
 
 export type RevocationReason = 'logout' | 'superseded' | 'expired-cleanup' | 'admin';
 
+/**
+ * Who changed a channel membership: the admin API (by the fingerprint of the key it was
+ * called with, never the key), a command-line tool, or Beacon itself. Null: not recorded
+ * (test fixtures).
+ */
+export type MembershipActor = { actor: 'admin' | 'cli' | 'system'; fingerprint?: string } | null;
+
+export interface ChannelMembershipData {
+  /** The full channel name, `<namespace>:<rest>`, of a `members` namespace. */
+  channel: string;
+  userId: number;
+  /** The username at the time, for audit listings; the userId is what counts. */
+  username?: string;
+  by: MembershipActor;
+  /** Address the change was requested from (admin API client), for the audit trail. */
+  address?: string;
+}
+
 export type BeaconEvent =
   | {
       type: 'UserRegistered';
@@ -23,7 +41,9 @@ export type BeaconEvent =
   | { type: 'TokenRevoked'; data: { userId: number; jti: string; exp: number; reason: RevocationReason } }
   | { type: 'ConnectionAuthenticated'; data: { sid: string; userId: number; username: string; jti: string; transport: string } }
   | { type: 'ConnectionClosed'; data: { sid: string; userId: number | null; code: number; reason: string } }
-  | { type: 'ServerStarted'; data: { pid: number; version: string } };
+  | { type: 'ServerStarted'; data: { pid: number; version: string } }
+  | { type: 'ChannelMemberAdded'; data: ChannelMembershipData }
+  | { type: 'ChannelMemberRemoved'; data: ChannelMembershipData };
 
 export type BeaconEventType = BeaconEvent['type'];
 export type EventOf<T extends BeaconEventType> = Extract<BeaconEvent, { type: T }>;
@@ -45,9 +65,13 @@ export const DURABLE_EVENT_TYPES: ReadonlySet<BeaconEventType> = new Set([
   'LoginSucceeded',
   'LoggedOut',
   'TokenRevoked',
+  // A removal ends live subscriptions and a grant is answered to the admin: neither may be
+  // forgotten by a crash after the answer.
+  'ChannelMemberAdded',
+  'ChannelMemberRemoved',
 ]);
 
-/** The stream an event belongs to: one per user, one per connection, one for the server. */
+/** The stream an event belongs to: one per user, per connection, per channel, one for the server. */
 export function streamOf(event: BeaconEvent): string {
   switch (event.type) {
     case 'UserRegistered':
@@ -63,6 +87,9 @@ export function streamOf(event: BeaconEvent): string {
       return `connection-${event.data.sid}`;
     case 'ServerStarted':
       return 'server';
+    case 'ChannelMemberAdded':
+    case 'ChannelMemberRemoved':
+      return `channel-${event.data.channel}`;
     default: {
       const unreachable: never = event;
       throw new Error(`unknown event ${JSON.stringify(unreachable)}`);

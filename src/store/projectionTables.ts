@@ -39,6 +39,8 @@ export function projectionTables(db: Db): ProjectionTables {
           revoke.run(event.data.jti, event.data.userId, event.data.exp, event.data.reason);
           clearActive.run(event.data.userId, event.data.jti);
           return;
+        case 'ChannelMemberAdded':
+        case 'ChannelMemberRemoved':
         case 'LoginFailed':
         case 'LoggedOut':
         case 'ConnectionAuthenticated':

@@ -176,3 +176,29 @@ describe('resolveJwtKey', () => {
     assert.notDeepEqual(resolveJwtKey(base()).key, resolveJwtKey(base()).key);
   });
 });
+
+describe('CHANNELS_FILE', () => {
+  const policy = { subscribe: 'any', publish: 'any', presence: false, history_size: 5, history_ttl_seconds: 60 };
+
+  test('unset (or blank) means the built-in namespaces', async () => {
+    const { BUILT_IN_NAMESPACES } = await import('../../src/channels/namespaces.js');
+    assert.equal(loadConfig({}).CHANNEL_NAMESPACES, BUILT_IN_NAMESPACES);
+    assert.equal(loadConfig({ CHANNELS_FILE: ' ' }).CHANNEL_NAMESPACES, BUILT_IN_NAMESPACES);
+  });
+
+  test('a valid file is read once at load and replaces the built-in table', () => {
+    const path = join(tempDir(), 'channels.json');
+    writeFileSync(path, JSON.stringify({ chat: policy }));
+    const config = loadConfig({ CHANNELS_FILE: path });
+    assert.equal(config.CHANNELS_FILE, path);
+    assert.deepEqual([...config.CHANNEL_NAMESPACES], [['chat', policy]]);
+  });
+
+  test('a bad file stops the load with one line naming the fault', () => {
+    const path = join(tempDir(), 'channels.json');
+    writeFileSync(path, JSON.stringify({ chat: { ...policy, history_size: 1001 } }));
+    const err = configError(() => loadConfig({ CHANNELS_FILE: path }), 'CHANNELS_FILE');
+    assert.equal(err.message, 'CHANNELS_FILE: chat.history_size: must be at most 1000');
+    configError(() => loadConfig({ CHANNELS_FILE: join(tempDir(), 'missing.json') }), 'CHANNELS_FILE');
+  });
+});

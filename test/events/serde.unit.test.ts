@@ -18,6 +18,11 @@ const EXAMPLES: Record<BeaconEventType, BeaconEvent> = {
   ConnectionAuthenticated: ev.connAuth('sid-1', 1, 'alice', 'jti-00000001'),
   ConnectionClosed: ev.connClosed('sid-1', null, 4003),
   ServerStarted: ev.started(42, '1.2.3'),
+  ChannelMemberAdded: {
+    type: 'ChannelMemberAdded',
+    data: { channel: 'private:team', userId: 1, username: 'alice', by: { actor: 'admin', fingerprint: 'sha256:ab12' }, address: '192.0.2.7' },
+  },
+  ChannelMemberRemoved: ev.memberRemoved('private:team', 1),
 };
 
 describe('serialize / deserialize', () => {

@@ -2,7 +2,7 @@
 // events from initial(), apply the `when` event(s), then compare or inspect the state.
 
 import assert from 'node:assert/strict';
-import type { BeaconEvent } from '../../src/events/types.js';
+import type { BeaconEvent, MembershipActor } from '../../src/events/types.js';
 
 export interface Fold<S> {
   initial(): S;
@@ -64,4 +64,12 @@ export const ev = {
     data: { sid, userId, code, reason: 'bye' },
   }),
   started: (pid = 1, version = '0.1.0'): BeaconEvent => ({ type: 'ServerStarted', data: { pid, version } }),
+  memberAdded: (channel: string, userId: number, username?: string, by: MembershipActor = null): BeaconEvent => ({
+    type: 'ChannelMemberAdded',
+    data: { channel, userId, ...(username === undefined ? {} : { username }), by },
+  }),
+  memberRemoved: (channel: string, userId: number, by: MembershipActor = null): BeaconEvent => ({
+    type: 'ChannelMemberRemoved',
+    data: { channel, userId, by },
+  }),
 };

@@ -26,6 +26,8 @@ export const activeTokensProjection = {
       case 'TokenRevoked':
         if (state.byUser.get(event.data.userId)?.jti === event.data.jti) state.byUser.delete(event.data.userId);
         return state;
+      case 'ChannelMemberAdded':
+      case 'ChannelMemberRemoved':
       case 'UserRegistered':
       case 'PasswordRehashed':
       case 'LoginFailed':

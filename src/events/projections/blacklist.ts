@@ -18,6 +18,8 @@ export const blacklistProjection = {
       case 'TokenRevoked':
         state.revoked.set(event.data.jti, event.data.exp);
         return state;
+      case 'ChannelMemberAdded':
+      case 'ChannelMemberRemoved':
       case 'UserRegistered':
       case 'PasswordRehashed':
       case 'LoginSucceeded':

@@ -42,6 +42,8 @@ export const usersProjection = {
         state.byName.set(user.username, user);
         return state;
       }
+      case 'ChannelMemberAdded':
+      case 'ChannelMemberRemoved':
       case 'LoginSucceeded':
       case 'LoginFailed':
       case 'LoggedOut':
