@@ -5,6 +5,7 @@
 import { login, logout, peekClaims, register } from './api.js';
 import { REVOKING_CODES, describeClose } from './closeCodes.js';
 import { byId, clock, duration, h } from './dom.js';
+import { noteOf, titleOf } from './frameText.js';
 import { Inspector } from './inspector.js';
 import { MessageLog, RawFrames } from './log.js';
 import { Presence } from './presence.js';
@@ -261,31 +262,6 @@ function onResponse(data) {
       result('session-result', 'error', `${data.code}: ${data.message ?? ''}`);
     }
   }
-}
-
-/** @param {import('./socket.js').Frame} frame */
-function titleOf(frame) {
-  const d = frame.data ?? {};
-  switch (frame.event) {
-    case 'response':
-      return `response · ${d.ok ? 'ok' : 'failed'} · ${d.code}`;
-    case 'user_status':
-      return `user_status · ${d.username} ${d.status}`;
-    case 'authenticated_message':
-      return `authenticated_message from ${d.from}`;
-    case 'disconnect':
-      return `disconnect · ${describeClose(Number(d.code))}`;
-    default:
-      return frame.event;
-  }
-}
-
-/** @param {import('./socket.js').Frame} frame */
-function noteOf(frame) {
-  const d = frame.data ?? {};
-  if (frame.event === 'response' && d.ok === false && REVOKING_CODES.has(d.code)) return `Session ended: ${d.message}`;
-  if (frame.event === 'authenticated_message' && d.text) return d.text;
-  return undefined;
 }
 
 socket.addEventListener('close', (e) => {
