@@ -1,8 +1,9 @@
 // The Beacon console: wires the forms and buttons to the HTTP API and the WebSocket, and
 // fans every frame out to the log, the raw frame list, the presence list and the tracker
-// the Inspector draws from.
+// the Inspector draws from; the Channels tab (channels.js) listens to the same socket.
 
 import { login, logout, peekClaims, register } from './api.js';
+import { CHANNEL_REQUESTS, ChannelsTab } from './channels.js';
 import { REVOKING_CODES, describeClose } from './closeCodes.js';
 import { byId, clock, duration, h } from './dom.js';
 import { noteOf, titleOf } from './frameText.js';
@@ -26,6 +27,7 @@ const presence = new Presence({
   datalist: /** @type {HTMLDataListElement} */ ($('online-usernames')),
 });
 const socket = new BeaconSocket();
+new ChannelsTab(socket, log);
 const tracker = new ConnectionTracker();
 const token = () => area('token').value.trim();
 /** A token the server has told us is dead (logout, revocation): not offered to the inspector. */
@@ -205,7 +207,7 @@ socket.addEventListener('frame', (e) => {
       if (registerOnConnect) sendRegister();
       break;
     case 'response':
-      onResponse(data);
+      if (!CHANNEL_REQUESTS.has(request?.event ?? '')) onResponse(data);
       break;
     case 'message':
       result('message-result', 'ok', `Echoed back${data.from ? ` from ${data.from}` : ' (not authenticated: from null)'}.`);
