@@ -45,10 +45,21 @@ function offsets(list: Locator): Promise<string[]> {
   return list.locator('.pub').evaluateAll((items) => items.map((i) => i.getAttribute('data-offset') ?? '?'));
 }
 
-async function subscribe(page: Page, channel: string): Promise<void> {
+/** The form's answer once the server's reply came (the form says "…ing" until then). */
+async function answer(page: Page, id: string): Promise<{ kind: string; text: string }> {
+  const el = page.locator(`#${id}:not([data-kind="info"])`);
+  await el.waitFor();
+  return { kind: (await el.getAttribute('data-kind')) ?? '', text: await el.innerText() };
+}
+
+/** Subscribes through the form; `refused` expects the server to say no. */
+async function subscribe(page: Page, channel: string, refused = false): Promise<string> {
   await openTab(page, 'Channels');
   await page.getByLabel('Channel', { exact: true }).fill(channel);
   await page.getByRole('button', { name: 'Subscribe', exact: true }).click();
+  const { kind, text } = await answer(page, 'subscribe-result');
+  assert.equal(kind, refused ? 'error' : 'ok', `subscribe ${channel}: ${text}`);
+  return text;
 }
 
 /** Publishes through the form and waits for `published` with the offset the server gave it. */
@@ -58,7 +69,9 @@ async function publish(page: Page, channel: string, data: string, offset: number
   await panel.getByLabel('Channel to publish to').fill(channel);
   await panel.getByLabel('Data (JSON, or plain text)').fill(data);
   await panel.getByRole('button', { name: 'Publish', exact: true }).click();
-  await page.locator('#publish-result[data-kind="ok"]', { hasText: `${channel} at offset #${offset}.` }).waitFor();
+  const { kind, text } = await answer(page, 'publish-result');
+  assert.equal(kind, 'ok', `publish to ${channel}: ${text}`);
+  assert.match(text, new RegExp(`${channel} at offset #${offset}\\.$`));
 }
 
 async function shot(page: Page, name: string, fullPage = false): Promise<void> {
@@ -146,8 +159,7 @@ describe('console Channels tab', { timeout: 240_000 }, () => {
     assert.ok(history[0]! < history[1]!, `oldest first: ${history.join(', ')}`);
 
     // Refusals are shown where they were asked, and change nothing.
-    await subscribe(a, 'nowhere:demo');
-    await a.locator('#subscribe-result[data-kind="error"]', { hasText: 'invalid_channel' }).waitFor();
+    assert.match(await subscribe(a, 'nowhere:demo', true), /invalid_channel/);
     assert.equal(await card(a, 'nowhere:demo').count(), 0, 'a refused name leaves no card');
 
     // Bob unsubscribes: alice sees him leave; publishing to the room now needs a subscription again.
@@ -158,7 +170,7 @@ describe('console Channels tab', { timeout: 240_000 }, () => {
     const panel = b.locator('#panel-channels');
     await panel.getByLabel('Data (JSON, or plain text)').fill('{"text": "from outside"}');
     await panel.getByRole('button', { name: 'Publish', exact: true }).click();
-    await b.locator('#publish-result[data-kind="error"]', { hasText: 'not_subscribed' }).waitFor();
+    assert.match((await answer(b, 'publish-result')).text, /not_subscribed/);
     await shot(b, 'channels-bob.png', true);
 
     // Every control has an accessible name, by the HTML rules and in Chromium's AX tree.

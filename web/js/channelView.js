@@ -57,7 +57,7 @@ export class ChannelView {
     this.status = h('p', { className: 'form-result channel-status', attrs: { role: 'status', 'aria-live': 'polite' } });
     this.memberCount = h('span', { className: 'count', text: '0', attrs: { 'aria-label': `subscribers of ${channel}` } });
     this.members = h('ul', { className: 'online-list channel-members', attrs: { 'aria-label': `Present on ${channel}` } });
-    this.feed = h('ol', { className: 'channel-feed', attrs: { 'aria-label': `Publications on ${channel}, newest last`, 'aria-live': 'polite' } });
+    this.feed = h('ol', { className: 'channel-feed', attrs: { 'aria-label': `Publications on ${channel}, newest last` } });
     this.historyList = h('ol', { className: 'channel-feed channel-history', attrs: { 'aria-label': `History of ${channel}, oldest first` } });
     this.historyNote = h('p', { className: 'card-hint channel-history-note', text: 'Not read yet.' });
     this.limit = h('input', { className: 'channel-limit', attrs: { type: 'number', min: '1', max: '100', value: String(DEFAULT_HISTORY_LIMIT), id: `history-limit-${key}`, inputmode: 'numeric' } });

@@ -51,6 +51,9 @@ export class ChannelsTab {
       if (frame) this.#frame(frame);
     });
     socket.addEventListener('close', () => this.#closed());
+    // Connecting again while connected replaces the socket without a close event: its
+    // subscriptions are gone all the same and must resubscribe on the new one.
+    socket.addEventListener('open', () => this.#closed());
     this.#render();
   }
 
