@@ -10,7 +10,7 @@ declare const MutationObserver: PageMutationObserverClass;
 
 export const PASSWORD = 'correct horse battery';
 
-export async function openTab(page: Page, name: 'Connection' | 'Testing' | 'Debug' | 'Inspector'): Promise<void> {
+export async function openTab(page: Page, name: 'Connection' | 'Testing' | 'Channels' | 'Debug' | 'Inspector'): Promise<void> {
   await page.getByRole('tab', { name }).click();
   await page.getByRole('tab', { name, selected: true }).waitFor();
 }

@@ -1,10 +1,12 @@
 // The Beacon console: wires the forms and buttons to the HTTP API and the WebSocket, and
 // fans every frame out to the log, the raw frame list, the presence list and the tracker
-// the Inspector draws from.
+// the Inspector draws from; the Channels tab (channels.js) listens to the same socket.
 
 import { login, logout, peekClaims, register } from './api.js';
+import { CHANNEL_REQUESTS, ChannelsTab } from './channels.js';
 import { REVOKING_CODES, describeClose } from './closeCodes.js';
 import { byId, clock, duration, h } from './dom.js';
+import { noteOf, titleOf } from './frameText.js';
 import { Inspector } from './inspector.js';
 import { MessageLog, RawFrames } from './log.js';
 import { Presence } from './presence.js';
@@ -25,6 +27,7 @@ const presence = new Presence({
   datalist: /** @type {HTMLDataListElement} */ ($('online-usernames')),
 });
 const socket = new BeaconSocket();
+new ChannelsTab(socket, log);
 const tracker = new ConnectionTracker();
 const token = () => area('token').value.trim();
 /** A token the server has told us is dead (logout, revocation): not offered to the inspector. */
@@ -204,7 +207,7 @@ socket.addEventListener('frame', (e) => {
       if (registerOnConnect) sendRegister();
       break;
     case 'response':
-      onResponse(data);
+      if (!CHANNEL_REQUESTS.has(request?.event ?? '')) onResponse(data);
       break;
     case 'message':
       result('message-result', 'ok', `Echoed back${data.from ? ` from ${data.from}` : ' (not authenticated: from null)'}.`);
@@ -261,31 +264,6 @@ function onResponse(data) {
       result('session-result', 'error', `${data.code}: ${data.message ?? ''}`);
     }
   }
-}
-
-/** @param {import('./socket.js').Frame} frame */
-function titleOf(frame) {
-  const d = frame.data ?? {};
-  switch (frame.event) {
-    case 'response':
-      return `response · ${d.ok ? 'ok' : 'failed'} · ${d.code}`;
-    case 'user_status':
-      return `user_status · ${d.username} ${d.status}`;
-    case 'authenticated_message':
-      return `authenticated_message from ${d.from}`;
-    case 'disconnect':
-      return `disconnect · ${describeClose(Number(d.code))}`;
-    default:
-      return frame.event;
-  }
-}
-
-/** @param {import('./socket.js').Frame} frame */
-function noteOf(frame) {
-  const d = frame.data ?? {};
-  if (frame.event === 'response' && d.ok === false && REVOKING_CODES.has(d.code)) return `Session ended: ${d.message}`;
-  if (frame.event === 'authenticated_message' && d.text) return d.text;
-  return undefined;
 }
 
 socket.addEventListener('close', (e) => {
