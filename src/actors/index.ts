@@ -1,4 +1,4 @@
-// The actor layer's public face: what the transports (src/http, Socket.IO) and the
+// The actor layer's public face: what the transports (src/transports) and the
 // server wiring use. Everything here is free of I/O; effects arrive through ports.
 
 export { createHub, AUTHENTICATED_TOPIC, PRESENCE_TOPIC, DEAD_CONNECTION_REASON, SHUTDOWN_WAIT_MS } from './hub.js';
