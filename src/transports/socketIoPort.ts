@@ -3,7 +3,7 @@
 // of an event, and its rate window and liveness live here beside it.
 
 import type { DefaultEventsMap, Socket } from 'socket.io';
-import type { ConnectionPort } from '../actors/ports.js';
+import type { ConnectionPort, Farewell, Greeting } from '../actors/ports.js';
 import type { Session } from '../auth/session.js';
 import { CloseCode, SOCKETIO_PING_INTERVAL_MS, SOCKETIO_PING_TIMEOUT_MS } from '../constants.js';
 import { newRateWindow, type RateWindow } from './admission.js';
@@ -38,27 +38,37 @@ export class SocketIoPort implements ConnectionPort {
     return id;
   }
 
-  /** Calls a still-pending acknowledgement without data: the request had no direct reply. */
-  settle(id: number): void {
+  greet(_greeting: Greeting): void {
+    // Socket.IO's own CONNECT packet, sent before the connection reached the actor, is the
+    // greeting (and `connect` is a name reserved to it).
+  }
+
+  reply(event: string, data: unknown, id: number | undefined): boolean {
+    if (this.ended || !this.socket.connected) return false;
+    const ack = id === undefined ? undefined : this.acks.get(id);
+    if (ack === undefined || id === undefined) return this.push(event, data);
+    this.acks.delete(id);
+    ack(data);
+    return true;
+  }
+
+  noReply(id: number): void {
+    // An empty acknowledgement, as Flask-SocketIO gave for a handler that returned nothing.
     const ack = this.acks.get(id);
     if (ack === undefined) return;
     this.acks.delete(id);
     ack();
   }
 
-  send(event: string, data: unknown, id?: number): boolean {
+  push(event: string, data: unknown): boolean {
     if (this.ended || !this.socket.connected) return false;
-    const ack = id === undefined ? undefined : this.acks.get(id);
-    if (ack !== undefined && id !== undefined) {
-      this.acks.delete(id);
-      ack(data);
-      return true;
-    }
-    // Socket.IO's own CONNECT and DISCONNECT packets play these two roles (and the names
-    // are reserved): the client sees `connect`, and `io server disconnect` after close().
-    if (event === 'connect' || event === 'disconnect') return true;
     this.socket.emit(event, data);
     return true;
+  }
+
+  farewell(_farewell: Farewell): void {
+    // close() sends Socket.IO's DISCONNECT packet, which is the farewell here (the client
+    // sees `io server disconnect`); `disconnect` is a name reserved to it.
   }
 
   close(code: number, _reason: string): void {
@@ -76,10 +86,6 @@ export class SocketIoPort implements ConnectionPort {
 
   subscribe(topic: string): void {
     if (!this.ended) void this.socket.join(topic);
-  }
-
-  unsubscribe(topic: string): void {
-    if (!this.ended) void this.socket.leave(topic);
   }
 
   isAlive(): boolean {

@@ -140,11 +140,9 @@ export function serveSocketIo(io: SocketIoServer, options: SocketIoOptions): Soc
     if (args.length === 1) envelope['data'] = args[0];
     if (id !== undefined) envelope['id'] = id;
     const parsed = parseClientFrame(envelope);
+    // The actor answers the id (the acknowledgement) once: a reply, an empty ack, or the close.
     if (parsed.ok) handle.receive(parsed.frame);
     else handle.invalid(parsed.message, id);
-    // Only register_user is answered later (its token check is asynchronous); any other
-    // request without a direct reply gets an empty acknowledgement, as Flask-SocketIO gives.
-    if (id !== undefined && !(parsed.ok && parsed.frame.type === 'register_user')) port.settle(id);
   }
 
   const allowRequest = (req: IncomingMessage, callback: (err: string | null, ok: boolean) => void): void => {

@@ -3,7 +3,7 @@
 // after the socket closed.
 
 import type { WebSocket } from 'uWebSockets.js';
-import type { ConnectionPort } from '../actors/ports.js';
+import type { ConnectionPort, Farewell, Greeting } from '../actors/ports.js';
 import type { Session } from '../auth/session.js';
 import type { AdmittedConnection, RateWindow } from './admission.js';
 
@@ -34,14 +34,20 @@ export class UwsPort implements ConnectionPort {
   get remoteAddress(): string {
     return this.data.address;
   }
-  send(event: string, data: unknown, id?: number): boolean {
-    if (this.data.closed) return false;
-    const frame = JSON.stringify(id === undefined ? { event, data } : { event, data, id });
-    let result = SEND_DROPPED;
-    this.ws.cork(() => {
-      result = this.ws.send(frame, false, false);
-    });
-    return result !== SEND_DROPPED;
+  greet(greeting: Greeting): void {
+    this.write(JSON.stringify({ event: 'connect', data: greeting }));
+  }
+  reply(event: string, data: unknown, id: number | undefined): boolean {
+    return this.write(JSON.stringify(id === undefined ? { event, data } : { event, data, id }));
+  }
+  noReply(_id: number): void {
+    // A request without a direct reply gets nothing on /ws: its id simply has no answer frame.
+  }
+  push(event: string, data: unknown): boolean {
+    return this.write(JSON.stringify({ event, data }));
+  }
+  farewell(farewell: Farewell): void {
+    this.write(JSON.stringify({ event: 'disconnect', data: farewell }));
   }
   close(code: number, reason: string): void {
     if (this.data.closed) return;
@@ -51,10 +57,15 @@ export class UwsPort implements ConnectionPort {
   subscribe(topic: string): void {
     if (!this.data.closed) this.ws.subscribe(topic);
   }
-  unsubscribe(topic: string): void {
-    if (!this.data.closed) this.ws.unsubscribe(topic);
-  }
   isAlive(): boolean {
     return !this.data.closed && this.now() - this.data.lastSeen < this.idleMs;
+  }
+  private write(frame: string): boolean {
+    if (this.data.closed) return false;
+    let result = SEND_DROPPED;
+    this.ws.cork(() => {
+      result = this.ws.send(frame, false, false);
+    });
+    return result !== SEND_DROPPED;
   }
 }
