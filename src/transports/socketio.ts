@@ -121,6 +121,7 @@ export function serveSocketIo(io: SocketIoServer, options: SocketIoOptions): Soc
       address,
       rate: port.rate,
       handle,
+      // Not reached while the engine enforces the size (WITHIN_ENGINE_LIMIT); kept truthful anyway.
       closeTooBig: () => port.close(CloseCode.messageTooBig, 'Message too big'),
     };
     socket.onAny((event: unknown, ...args: unknown[]) => receive(conn, port, event, args));

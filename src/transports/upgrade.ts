@@ -2,10 +2,9 @@
 // and a token given at upgrade, verified through the TokenVerifier. A refusal is one
 // catalogued code and message; each transport writes it the way its protocol answers.
 
-import { AuthFailure, authFailureCode, type Session } from '../auth/session.js';
+import { AuthFailure, authFailureCode, type Session, type TokenVerifier } from '../auth/session.js';
 import { MAX_TOKEN_LENGTH } from '../constants.js';
 import { ERRORS, type ErrorCode } from '../errors.js';
-import type { TransportOptions } from './options.js';
 
 /** Why an upgrade is refused: /ws answers it as an HTTP JSON error, Socket.IO as a refused handshake. */
 export interface Refusal {
@@ -13,7 +12,15 @@ export interface Refusal {
   readonly message: string;
 }
 
-export type UpgradeChecks = Pick<TransportOptions, 'allowedOrigins' | 'verifier' | 'logger'>;
+/** What the checks need (TransportOptions has it all). */
+export interface UpgradeChecks {
+  readonly allowedOrigins: readonly string[];
+  readonly verifier: TokenVerifier;
+  readonly logger: {
+    info(obj: object, msg: string): void;
+    warn(obj: object, msg: string): void;
+  };
+}
 
 /** Who is asking, for the log lines of a refusal. */
 export interface UpgradeAsker {
