@@ -12,4 +12,4 @@ export type { MachineDescription } from './describeMachine.js';
 export { PRESENCE_WINDOW_MS } from './presenceFeed.js';
 export type { Timers } from './presenceFeed.js';
 export type { OnlineUserView } from './presence.js';
-export type { ConnectionPort, Broadcaster } from './ports.js';
+export type { ConnectionPort, Broadcaster, Greeting, Farewell } from './ports.js';
