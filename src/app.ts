@@ -16,8 +16,7 @@ import { staticRoutes } from './http/static.js';
 import { resolveTls } from './http/tls.js';
 import { createLoggers, type Loggers } from './log.js';
 import { createHub, describeMachine, type Hub } from './actors/index.js';
-import { mountWebSocket, uwsBroadcaster } from './http/ws.js';
-import { composeBroadcasters, createSocketIoServer, serveSocketIo, socketIoBroadcaster } from './http/socketio.js';
+import { composeBroadcasters, createSocketIoServer, mountWebSocket, serveSocketIo, socketIoBroadcaster, uwsBroadcaster } from './transports/index.js';
 import type { TemplatedApp } from 'uWebSockets.js';
 import { openEventStore, type EventStore } from './store/index.js';
 

@@ -16,6 +16,7 @@ import { authFailureCode, AuthFailure } from '../auth/session.js';
 import type { Session, TokenVerifier } from '../auth/session.js';
 import type { Broadcaster, ConnectionPort } from './ports.js';
 import { createActorPool } from './actorPool.js';
+import { portEffects } from './portEffects.js';
 import { createPresenceFeed } from './presenceFeed.js';
 import type { Timers } from './presenceFeed.js';
 import type { OnlineUserView } from './presence.js';
@@ -151,15 +152,7 @@ export function createHub(deps: HubDeps): Hub {
 
   const logic = connectionMachine.provide({
     actions: {
-      send: ({ context }, p) => {
-        // Inline rather than guarded(): this runs for every reply, without a closure per call.
-        try {
-          context.port.send(p.event, p.data, p.id);
-        } catch (err) {
-          logger.warn({ err }, 'port send failed');
-        }
-      },
-      close: ({ context }, p) => guarded('close', () => context.port.close(p.code, p.reason)),
+      ...portEffects(logger),
       sessionStarted: ({ context, self }) => {
         const s = context.session;
         if (s === null) return;
@@ -191,16 +184,16 @@ export function createHub(deps: HubDeps): Hub {
         if (recipientId !== undefined && recipientId !== s.userId) targets.push(...live.connectionsOf(recipientId));
         for (const actor of targets) {
           const port = actor.getSnapshot().context.port;
-          guarded('send', () => void port.send('authenticated_message', payload));
+          guarded('push', () => void port.push('authenticated_message', payload));
         }
       },
       sendOnlineUsers: ({ context }, { id }) => {
         const { users, count } = feed.view();
-        guarded('send', () => void context.port.send('online_users', { users, count }, id));
+        guarded('reply', () => void context.port.reply('online_users', { users, count }, id));
       },
       checkConnections: ({ context, self }, { id }) => {
         const removed = dropDead(self);
-        guarded('send', () => void context.port.send('connections_checked', { active: live.size, removed }, id));
+        guarded('reply', () => void context.port.reply('connections_checked', { active: live.size, removed }, id));
       },
       connectionClosed: ({ context, self }) => {
         const closing = context.closing ?? { code: CloseCode.normal, reason: '' };

@@ -9,7 +9,7 @@ import { AUTHENTICATED_TOPIC, createHub } from '../../src/actors/hub.js';
 import type { Hub } from '../../src/actors/hub.js';
 import { PRESENCE_WINDOW_MS } from '../../src/actors/presenceFeed.js';
 import { AuthFailure, type Session } from '../../src/auth/session.js';
-import type { ConnectionPort } from '../../src/actors/ports.js';
+import type { ConnectionPort, Farewell, Greeting } from '../../src/actors/ports.js';
 import type { BeaconEvent, RecordedEvent } from '../../src/events/types.js';
 import { streamOf } from '../../src/events/types.js';
 
@@ -23,26 +23,40 @@ interface Frame {
   id: number | undefined;
 }
 
+/** Records what the hub sends as /ws would frame it; request ids answered with noReply apart. */
 class FakePort implements ConnectionPort {
   readonly transport = 'websocket' as const;
   readonly remoteAddress = '192.0.2.1';
   readonly frames: Frame[] = [];
+  readonly noReplies: number[] = [];
   readonly topics = new Set<string>();
   closed: { code: number; reason: string } | null = null;
   alive = true;
-  send(event: string, data: unknown, id?: number): boolean {
+  private frame(event: string, data: unknown, id: number | undefined): boolean {
     if (this.closed) return false;
     this.frames.push({ event, data, id });
     return true;
+  }
+  greet(greeting: Greeting): void {
+    this.frame('connect', greeting, undefined);
+  }
+  reply(event: string, data: unknown, id: number | undefined): boolean {
+    return this.frame(event, data, id);
+  }
+  noReply(id: number): void {
+    if (!this.closed) this.noReplies.push(id);
+  }
+  push(event: string, data: unknown): boolean {
+    return this.frame(event, data, undefined);
+  }
+  farewell(farewell: Farewell): void {
+    this.frame('disconnect', farewell, undefined);
   }
   close(code: number, reason: string): void {
     this.closed ??= { code, reason };
   }
   subscribe(topic: string): void {
     this.topics.add(topic);
-  }
-  unsubscribe(topic: string): void {
-    this.topics.delete(topic);
   }
   isAlive(): boolean {
     return this.alive;
@@ -64,7 +78,7 @@ function setup(opts: { tokens?: Record<string, Session | AuthFailure> } = {}) {
     broadcaster: {
       publish(topic, event, data) {
         published.push({ topic, event, data });
-        for (const p of ports) if (p.topics.has(topic)) p.send(event, data);
+        for (const p of ports) if (p.topics.has(topic)) p.push(event, data);
       },
     },
     append: (events) => void pending.push(...events),
@@ -271,6 +285,7 @@ describe('presence broadcasts', () => {
       id: 9,
       data: { users: [{ username: 'alice', user_id: 1, connections: 2 }, { username: 'bob', user_id: 2, connections: 1 }], count: 2 },
     });
+    assert.deepEqual(a.port.noReplies, [], 'a request with a reply is not acknowledged twice');
   });
 });
 
@@ -280,6 +295,8 @@ describe('messages', () => {
     const a = t.connect(session(1, 'alice'));
     a.handle.receive({ type: 'authenticated_message', data: { text: 'hi', data: { x: 1 } }, id: 3 });
     assert.deepEqual(t.published, [{ topic: AUTHENTICATED_TOPIC, event: 'authenticated_message', data: { from: 'alice', data: { x: 1 }, text: 'hi', ts: T0 } }]);
+    assert.deepEqual(a.port.noReplies, [3], 'the request itself is acknowledged without a reply');
+    assert.equal(a.port.frames.filter((f) => f.id === 3).length, 0);
   });
 
   test('with `to`: the recipient\'s connections and the sender\'s, nobody else', () => {
@@ -293,6 +310,8 @@ describe('messages', () => {
     for (const p of [a1, a2, b]) assert.deepEqual(p.port.of('authenticated_message').map((f) => f.data), [expected]);
     assert.equal(c.port.of('authenticated_message').length, 0);
     assert.equal(t.published.length, 0);
+    assert.deepEqual(a1.port.noReplies, [5]);
+    assert.deepEqual(a2.port.noReplies, []);
   });
 
   test('to oneself: each own connection once', () => {
