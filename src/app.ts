@@ -78,7 +78,8 @@ export async function startBeacon(options: BeaconOptions): Promise<Beacon> {
   });
   const hasher = createPasswordHasher({ workers: config.HASH_WORKERS, ...options.hasher });
   const auth = createAuthService({
-    store,
+    log: store,
+    projections: store,
     hasher,
     signer: createTokenSigner(jwt.key, clock),
     clock,
