@@ -10,10 +10,7 @@ import { BLACKLIST_PRUNE_INTERVAL_MS } from './constants.js';
 import type { Loggers } from './log.js';
 import type { Hub } from './actors/index.js';
 import type { EventStore } from './store/index.js';
-import { createClosers } from './app/closers.js';
-import { buildCore } from './app/core.js';
-import { startHttp, type Phase } from './app/routes.js';
-import { buildSockets } from './app/sockets.js';
+import { buildCore, buildSockets, createClosers, startHttp, type Phase } from './app/index.js';
 
 export const VERSION = '0.1.0';
 

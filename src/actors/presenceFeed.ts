@@ -2,7 +2,7 @@
 // `user_status` / `user_count` broadcasts, coalesced over a short window so a storm of N
 // connects costs O(N) publishes rather than N² (each publish reaches every subscriber).
 
-import type { BeaconEvent } from '../events/types.js';
+import type { BeaconEvent } from '../events/index.js';
 import type { Broadcaster } from './ports.js';
 import { countConnections, countUsers, evolve, initial, isOnline, listOnline } from './presence.js';
 import type { OnlineUserView, PresenceState } from './presence.js';
