@@ -9,7 +9,7 @@ import type { Config } from './config/index.js';
 import { BLACKLIST_PRUNE_INTERVAL_MS } from './constants.js';
 import type { Loggers } from './log.js';
 import type { Hub } from './actors/index.js';
-import type { EventStore } from './store/index.js';
+import type { EventLog, Projections } from './ports/index.js';
 import { buildCore, buildSockets, createClosers, startHttp, type Phase } from './app/index.js';
 
 export const VERSION = '0.1.0';
@@ -28,7 +28,7 @@ export interface Beacon {
   readonly config: Config;
   readonly httpPort: number | undefined;
   readonly httpsPort: number | undefined;
-  readonly store: EventStore;
+  readonly store: EventLog & Projections;
   readonly auth: AuthService;
   readonly loggers: Loggers;
   readonly hub: Hub;

@@ -9,7 +9,8 @@ import { randomIds, systemClock, type Clock, type IdSource } from '../clock.js';
 import { resolveJwtKey, type Config } from '../config/index.js';
 import { resolveTls, type TlsFiles } from '../http/tls.js';
 import { createLoggers, type Logger, type Loggers } from '../log.js';
-import { openEventStore, type EventStore } from '../store/index.js';
+import type { EventLog, Projections } from '../ports/index.js';
+import { openEventStore } from '../store/index.js';
 import type { Closers } from './closers.js';
 
 export interface CoreOptions {
@@ -32,8 +33,8 @@ export interface Core {
   readonly log: Logger;
   readonly jwtSource: string;
   readonly tls: TlsFiles | undefined;
-  /** The EventLog and Projections ports, bound to SQLite. */
-  readonly store: EventStore;
+  /** The EventLog and Projections ports; the binding (SQLite) is chosen here and nowhere else. */
+  readonly store: EventLog & Projections;
   readonly hasher: PasswordHasher;
   readonly auth: AuthService;
   /** Expired revocations dropped at start. */

@@ -19,10 +19,7 @@ import { projectionTables } from './projectionTables.js';
  * After a foreign write (another process appended) it stays false until a restart: the
  * folds in memory no longer match the log, and only a rebuild makes them match again.
  */
-export interface EventStore extends EventLog, Projections {
-  /** Forgets revoked tokens that have expired (memory and table); returns how many. */
-  pruneBlacklist(): number;
-}
+export interface EventStore extends EventLog, Projections {}
 
 /** An append refused because the log moved under this process (another writer). */
 export class ForeignWriteError extends Error {
@@ -208,6 +205,7 @@ export function openEventStore(options: StoreOptions): EventStore {
       return (readAfter.all(afterPosition, limit) as Row[]).map(toRecorded);
     },
     lastPosition: () => known,
+    // Memory and the revoked_tokens table alike.
     pruneBlacklist() {
       const now = nowSeconds(clock);
       const pruned = folds.prune(now);
