@@ -69,7 +69,7 @@ export interface Hub {
   open(port: ConnectionPort, opts: { sid: string; session?: Session }): ConnectionHandle;
   onCommitted(events: readonly RecordedEvent[]): void;
   snapshot(): ConnectionSummary[];
-  /** Committed presence: for `GET /users` and metrics. */
+  /** Presence as the bus reported it: for `GET /users` and metrics. */
   presence(): { users: OnlineUserView[]; count: number; connections: number };
   shutdown(): Promise<void>;
   readonly size: number;

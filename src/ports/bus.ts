@@ -18,6 +18,12 @@ export interface BusListener {
   presence?(change: PresenceChange): void;
 }
 
+/**
+ * Channels extend this without changing what is here: a per-channel publish that returns
+ * an offset, presence join / leave per channel, and a join(topic) / leave(topic) the hub
+ * calls when the first local listener of a topic arrives or the last one goes, so a
+ * cluster binding subscribes a node only to the topics it has listeners for.
+ */
 export interface Bus {
   /** An authenticated connection of this node: everyone's presence hears it. */
   connectionUp(change: EventOf<'ConnectionAuthenticated'>): void;
