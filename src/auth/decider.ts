@@ -3,7 +3,7 @@
 // the events to append or refuses. No I/O, no clock: the service supplies both.
 
 import { BeaconError } from '../errors.js';
-import { activeTokensProjection, blacklistProjection, createProjectionSet } from '../events/index.js';
+import { activeTokensProjection, blacklistProjection, evolveProjections, initialProjections } from '../events/index.js';
 import type { BeaconEvent, EventOf, ProjectionState } from '../events/index.js';
 import { AuthFailure, type Session } from './session.js';
 
@@ -63,15 +63,4 @@ export function decide(command: AuthCommand, state: ProjectionState): BeaconEven
 }
 
 /** The decider triple: the folds' initial state, their evolve, and decide. */
-export const authDecider = {
-  initialState(): ProjectionState {
-    return createProjectionSet().state;
-  },
-  evolve(state: ProjectionState, event: BeaconEvent): ProjectionState {
-    const set = createProjectionSet();
-    Object.assign(set.state, state);
-    set.apply(event);
-    return set.state;
-  },
-  decide,
-};
+export const authDecider = { initialState: initialProjections, evolve: evolveProjections, decide };

@@ -25,18 +25,25 @@ export interface ProjectionSet {
   prune(nowSeconds: number): string[];
 }
 
-export function createProjectionSet(): ProjectionSet {
-  const state = {
-    users: usersProjection.initial(),
-    blacklist: blacklistProjection.initial(),
-    activeTokens: activeTokensProjection.initial(),
+export function initialProjections(): ProjectionState {
+  return { users: usersProjection.initial(), blacklist: blacklistProjection.initial(), activeTokens: activeTokensProjection.initial() };
+}
+
+/** Every fold's evolve at once (each updates its maps in place, see users.ts). */
+export function evolveProjections(state: ProjectionState, event: BeaconEvent): ProjectionState {
+  return {
+    users: usersProjection.evolve(state.users, event),
+    blacklist: blacklistProjection.evolve(state.blacklist, event),
+    activeTokens: activeTokensProjection.evolve(state.activeTokens, event),
   };
+}
+
+export function createProjectionSet(): ProjectionSet {
+  const state: { -readonly [K in keyof ProjectionState]: ProjectionState[K] } = initialProjections();
   return {
     state,
     apply(event) {
-      state.users = usersProjection.evolve(state.users, event);
-      state.blacklist = blacklistProjection.evolve(state.blacklist, event);
-      state.activeTokens = activeTokensProjection.evolve(state.activeTokens, event);
+      Object.assign(state, evolveProjections(state, event));
     },
     prune: (nowSeconds) => blacklistProjection.prune(state.blacklist, nowSeconds),
   };
