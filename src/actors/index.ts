@@ -2,7 +2,7 @@
 // server wiring use. Everything here is free of I/O; effects arrive through ports.
 
 export { createHub, AUTHENTICATED_TOPIC, PRESENCE_TOPIC, DEAD_CONNECTION_REASON, SHUTDOWN_WAIT_MS } from './hub.js';
-export type { Hub, HubDeps, HubLogger, ConnectionHandle, ConnectionSummary } from './hub.js';
+export type { Hub, HubDeps, HubLogger, ConnectionHandle, ConnectionSummary, UserDirectory } from './hub.js';
 export { parseClientFrame, parseClientText, MAX_TEXT_LENGTH, CLIENT_EVENT_NAMES } from './frames.js';
 export type { ClientFrame, ClientEventName, ParseResult } from './frames.js';
 export { connectionMachine } from './connectionMachine.js';

@@ -7,6 +7,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SimulatedClock } from 'xstate';
 import { createHub } from '../../src/actors/hub.js';
+import { createInProcessBus } from '../../src/bus/index.js';
 import type { ConnectionHandle } from '../../src/actors/hub.js';
 import type { ClientFrame } from '../../src/actors/frames.js';
 import type { ConnectionPort, Farewell, Greeting } from '../../src/actors/ports.js';
@@ -55,7 +56,8 @@ function setup() {
   clock.set(T0);
   const waiting: Array<(s: Session | AuthFailure) => void> = [];
   const hub = createHub({
-    broadcaster: { publish: () => {} },
+    bus: createInProcessBus(),
+    users: { idOf: () => undefined },
     append: () => {},
     verifier: {
       verify: () =>
