@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { JWT_MIN_KEY_BYTES } from '../constants.js';
+import { StartupError } from '../startupError.js';
 import { envSchema, type ParsedEnv } from './schema.js';
 
 export type Config = Readonly<
@@ -17,13 +18,12 @@ export type Config = Readonly<
 >;
 
 /** A setting is wrong: the message is the one line printed before exiting. */
-export class ConfigError extends Error {
+export class ConfigError extends StartupError {
   constructor(
     readonly setting: string,
     detail: string,
   ) {
     super(`${setting}: ${detail}`);
-    this.name = 'ConfigError';
   }
 }
 
