@@ -7,7 +7,7 @@ import { createAuthService, type AuthService } from './auth/service.js';
 import { createPasswordHasher, type PasswordHasherOptions } from './auth/passwords.js';
 import { createTokenSigner } from './auth/tokens.js';
 import { randomIds, systemClock, type Clock, type IdSource } from './clock.js';
-import { resolveJwtKey, type Config } from './config/index.js';
+import { configWarnings, resolveJwtKey, type Config } from './config/index.js';
 import { BLACKLIST_PRUNE_INTERVAL_MS, SHUTDOWN_GRACE_MS } from './constants.js';
 import { createMetrics } from './http/metrics.js';
 import { createRoutes } from './http/routes.js';
@@ -60,6 +60,7 @@ export async function startBeacon(options: BeaconOptions): Promise<Beacon> {
     options.loggers ?? createLoggers({ dir: config.LOG_DIR, level: config.LOG_LEVEL, stdout: config.LOG_STDOUT });
   const log = loggers.app;
 
+  for (const warning of configWarnings(config)) log.warn(warning);
   const jwt = resolveJwtKey(config);
   if (jwt.source === 'generated') {
     log.warn({ dataDir: config.DATA_DIR }, 'no JWT_SECRET_KEY given: generated a random key into DATA_DIR (set one for production)');

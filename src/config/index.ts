@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { JWT_MIN_KEY_BYTES } from '../constants.js';
+import { JWT_MIN_KEY_BYTES, TOKEN_TTL_WARN_BELOW_SECONDS } from '../constants.js';
 import { StartupError } from '../startupError.js';
 import { envSchema, type ParsedEnv } from './schema.js';
 
@@ -49,6 +49,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     DATA_DIR: resolve(rest.DATA_DIR),
     LOG_DIR: resolve(rest.LOG_DIR),
   });
+}
+
+/** Settings that are accepted but worth a warning at start: one line each, for the log. */
+export function configWarnings(config: Pick<Config, 'TOKEN_TTL_SECONDS'>): string[] {
+  const warnings: string[] = [];
+  if (config.TOKEN_TTL_SECONDS < TOKEN_TTL_WARN_BELOW_SECONDS) {
+    warnings.push(
+      `TOKEN_TTL_SECONDS is ${config.TOKEN_TTL_SECONDS}: tokens under ${TOKEN_TTL_WARN_BELOW_SECONDS} s are for tests and demos, clients will have to log in again that often`,
+    );
+  }
+  return warnings;
 }
 
 export interface JwtKey {

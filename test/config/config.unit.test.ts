@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, chmodSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { ConfigError, loadConfig, resolveJwtKey } from '../../src/config/index.js';
+import { ConfigError, configWarnings, loadConfig, resolveJwtKey } from '../../src/config/index.js';
 import { DEFAULT_TOKEN_TTL_SECONDS, JWT_MIN_KEY_BYTES } from '../../src/constants.js';
 
 const dirs: string[] = [];
@@ -76,13 +76,44 @@ describe('loadConfig', () => {
     });
   }
 
+  test('a bad port says what a port must be, not zod\'s own words', () => {
+    for (const setting of ['HTTP_PORT', 'HTTPS_PORT']) {
+      const err = configError(() => loadConfig({ [setting]: 'abc' }), setting);
+      assert.equal(err.message, `${setting}: must be an integer from 0 to 65535 (got "abc")`);
+    }
+  });
+
+  test('HOST must be an IP address (or localhost), and the error names HOST and the value', () => {
+    const err = configError(() => loadConfig({ HOST: 'not-an-ip' }), 'HOST');
+    assert.match(err.message, /^HOST: must be an IP address/);
+    assert.ok(err.message.includes('"not-an-ip"'), err.message);
+    configError(() => loadConfig({ HOST: '' }), 'HOST');
+    configError(() => loadConfig({ HOST: '10.0.0.300' }), 'HOST');
+    for (const ok of ['0.0.0.0', '127.0.0.1', '::', '::1', 'localhost']) assert.equal(loadConfig({ HOST: ok }).HOST, ok);
+  });
+
   test('both ports 0 is refused', () => {
     configError(() => loadConfig({ HTTP_PORT: '0', HTTPS_PORT: '0' }), 'HTTP_PORT');
   });
 
-  test('TOKEN_TTL_SECONDS that is not a number, or out of range', () => {
+  test('TOKEN_TTL_SECONDS that is not a number, or out of range (1 s to 30 days)', () => {
     configError(() => loadConfig({ TOKEN_TTL_SECONDS: 'one day' }), 'TOKEN_TTL_SECONDS');
-    configError(() => loadConfig({ TOKEN_TTL_SECONDS: '10' }), 'TOKEN_TTL_SECONDS');
+    const zero = configError(() => loadConfig({ TOKEN_TTL_SECONDS: '0' }), 'TOKEN_TTL_SECONDS');
+    assert.match(zero.message, /must be an integer from 1 to 2592000/);
+    configError(() => loadConfig({ TOKEN_TTL_SECONDS: String(30 * 86_400 + 1) }), 'TOKEN_TTL_SECONDS');
+    configError(() => loadConfig({ TOKEN_TTL_SECONDS: '1.5' }), 'TOKEN_TTL_SECONDS');
+    assert.equal(loadConfig({ TOKEN_TTL_SECONDS: '1' }).TOKEN_TTL_SECONDS, 1);
+    assert.equal(loadConfig({ TOKEN_TTL_SECONDS: String(30 * 86_400) }).TOKEN_TTL_SECONDS, 30 * 86_400);
+  });
+
+  test('a TOKEN_TTL_SECONDS under 60 s is accepted with a warning; 60 s and up, none', () => {
+    for (const ttl of ['1', '10', '59']) {
+      const warnings = configWarnings(loadConfig({ TOKEN_TTL_SECONDS: ttl }));
+      assert.equal(warnings.length, 1, ttl);
+      assert.match(warnings[0] ?? '', new RegExp(`^TOKEN_TTL_SECONDS is ${ttl}: `));
+    }
+    assert.deepEqual(configWarnings(loadConfig({ TOKEN_TTL_SECONDS: '60' })), []);
+    assert.deepEqual(configWarnings(loadConfig({})), []);
   });
 
   test('a TLS certificate without its key is refused', () => {
