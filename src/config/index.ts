@@ -5,7 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { JWT_MIN_KEY_BYTES, TOKEN_TTL_WARN_BELOW_SECONDS } from '../constants.js';
-import { StartupError } from '../startupError.js';
+import { ConfigError } from './configError.js';
+import { checkKeyPermissions } from './keyFile.js';
 import { envSchema, type ParsedEnv } from './schema.js';
 
 export type Config = Readonly<
@@ -17,15 +18,7 @@ export type Config = Readonly<
   }
 >;
 
-/** A setting is wrong: the message is the one line printed before exiting. */
-export class ConfigError extends StartupError {
-  constructor(
-    readonly setting: string,
-    detail: string,
-  ) {
-    super(`${setting}: ${detail}`);
-  }
-}
+export { ConfigError } from './configError.js';
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(env);
@@ -83,6 +76,8 @@ export function resolveJwtKey(config: Pick<Config, 'JWT_SECRET_KEY' | 'JWT_SECRE
   }
   if (direct !== undefined) return { key: checkedKey('JWT_SECRET_KEY', direct), source: 'env' };
   if (file !== undefined) {
+    // Like TLS_KEY_FILE: a key anyone on the host can read lets them mint tokens.
+    checkKeyPermissions(file, 'JWT_SECRET_KEY_FILE');
     let text: string;
     try {
       text = readFileSync(file, 'utf8');

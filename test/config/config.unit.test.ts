@@ -141,7 +141,7 @@ describe('resolveJwtKey', () => {
   test('JWT_SECRET_KEY and JWT_SECRET_KEY_FILE both set is an error', () => {
     const dir = tempDir();
     const file = join(dir, 'secret');
-    writeFileSync(file, SECRET);
+    writeFileSync(file, SECRET, { mode: 0o600 });
     const err = configError(() => resolveJwtKey({ ...base(), JWT_SECRET_KEY: SECRET, JWT_SECRET_KEY_FILE: file }), 'JWT_SECRET_KEY');
     assert.ok(!err.message.includes(SECRET));
   });
@@ -164,7 +164,7 @@ describe('resolveJwtKey', () => {
   test('a key file with a trailing newline is accepted; the newline is not part of the key', () => {
     const dir = tempDir();
     const file = join(dir, 'secret');
-    writeFileSync(file, `${SECRET}\n`);
+    writeFileSync(file, `${SECRET}\n`, { mode: 0o600 });
     const key = resolveJwtKey({ ...base(), JWT_SECRET_KEY_FILE: file });
     assert.equal(key.source, 'file');
     assert.equal(keyText(key.key), SECRET);
@@ -175,9 +175,24 @@ describe('resolveJwtKey', () => {
   test('a short key in a file is refused without echoing the file content', () => {
     const dir = tempDir();
     const file = join(dir, 'secret');
-    writeFileSync(file, 'tiny-secret-in-file\n');
+    writeFileSync(file, 'tiny-secret-in-file\n', { mode: 0o600 });
     const err = configError(() => resolveJwtKey({ ...base(), JWT_SECRET_KEY_FILE: file }), 'JWT_SECRET_KEY_FILE');
     assert.ok(!err.message.includes('tiny-secret-in-file'));
+  });
+
+  test('a key file readable by group or others is refused with one line naming the setting and the mode', () => {
+    const file = join(tempDir(), 'secret');
+    writeFileSync(file, `${SECRET}\n`, { mode: 0o600 });
+    for (const mode of [0o644, 0o640, 0o604, 0o660]) {
+      chmodSync(file, mode);
+      const err = configError(() => resolveJwtKey({ ...base(), JWT_SECRET_KEY_FILE: file }), 'JWT_SECRET_KEY_FILE');
+      assert.equal(err.message, `JWT_SECRET_KEY_FILE: ${file} is readable by group or others (mode ${mode.toString(8)}); chmod 600 it`);
+      assert.ok(!err.message.includes(SECRET));
+    }
+    for (const mode of [0o600, 0o400]) {
+      chmodSync(file, mode);
+      assert.equal(keyText(resolveJwtKey({ ...base(), JWT_SECRET_KEY_FILE: file }).key), SECRET);
+    }
   });
 
   test('an unreadable key file names the setting', () => {
