@@ -19,7 +19,8 @@ import { createHub, describeMachine, type Hub } from './actors/index.js';
 import { mountWebSocket, uwsBroadcaster } from './http/ws.js';
 import { composeBroadcasters, createSocketIoServer, serveSocketIo, socketIoBroadcaster } from './http/socketio.js';
 import type { TemplatedApp } from 'uWebSockets.js';
-import { openEventStore, type EventStore } from './store/index.js';
+import { describeLogHolder, openEventStore, type EventStore } from './store/index.js';
+import { listenUrls } from './listenUrls.js';
 
 export const VERSION = '0.1.0';
 const WEB_DIR = fileURLToPath(new URL('../web/', import.meta.url));
@@ -157,6 +158,8 @@ export async function startBeacon(options: BeaconOptions): Promise<Beacon> {
     auth.sweep().catch((err: unknown) => log.error({ err }, 'token sweep failed'));
   }, BLACKLIST_PRUNE_INTERVAL_MS);
   sweeper.unref();
+  // A second server or the importer refused on this DATA_DIR names where this one answers.
+  describeLogHolder(join(config.DATA_DIR, 'beacon.db'), listenUrls(config.HOST, http));
   phase = 'ready';
   log.info(
     { httpPort: http.httpPort, httpsPort: http.httpsPort, host: config.HOST, jwtKey: jwt.source, prunedRevocations: pruned, version: VERSION },

@@ -160,7 +160,7 @@ export async function importUsers(options: {
   }
 
   const report: ImportReport = { source, imported: [], alreadyImported: [], taken: [], damaged: [], failed: [] };
-  const store = openEventStore({ path: options.target, clock: systemClock });
+  const store = openEventStore({ path: options.target, clock: systemClock, writer: 'import-users' });
   try {
     const { users } = store.projections();
     const earlier = importedUsernames(store);

@@ -11,6 +11,7 @@ import { activeTokensProjection, type ActiveTokensState } from '../events/projec
 import { blacklistProjection, type BlacklistState } from '../events/projections/blacklist.js';
 import { usersProjection, type UsersState } from '../events/projections/users.js';
 import { openDatabase, type Db, type EventRow as Row } from './db.js';
+import { acquireLogLock } from './logLock.js';
 import { projectionTables } from './projectionTables.js';
 
 export interface Projections {
@@ -71,11 +72,21 @@ export interface StoreOptions {
    * Beacon's promises rest on; 'NORMAL' exists so bench/ can measure what FULL costs.
    */
   durableSync?: 'FULL' | 'NORMAL';
+  /** Who writes: named in the lock file, so a refused second writer can say who holds it. */
+  writer?: string;
 }
 
 export function openEventStore(options: StoreOptions): EventStore {
   const { clock } = options;
-  const db: Db = openDatabase(options.path);
+  // One writer per log: a second appender would break the projections' view of it.
+  const lock = acquireLogLock(options.path, options.writer ?? 'beacon');
+  let db: Db;
+  try {
+    db = openDatabase(options.path);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
   const tables = projectionTables(db);
   const insert = db.prepare(
     'INSERT INTO events (stream, stream_position, type, schema_version, data, recorded_at) VALUES (?, ?, ?, ?, ?, ?)',
@@ -248,6 +259,7 @@ export function openEventStore(options: StoreOptions): EventStore {
       closed = true;
       flush();
       db.close();
+      lock.release();
     },
   };
 }
