@@ -6,9 +6,10 @@ import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import { chmodSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawn, spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
 import { readLogs, registerAndLogin, startTestBeacon, TEST_SECRET, tempDir, testEnv } from '../support/beacon.js';
-import { freePort, spawnBeacon } from '../support/process.js';
+import { freePort, ROOT, spawnBeacon } from '../support/process.js';
 import { within } from '../support/wsClient.js';
 
 /** Runs main.ts with `extra` over the test environment (null: unset); returns its exit code and stderr. */
@@ -102,5 +103,42 @@ describe('secrets on disk', () => {
     } finally {
       await t.stop();
     }
+  });
+});
+
+describe('the first line on a terminal', () => {
+  const hasScript = spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
+
+  test('is "Beacon ready: <console URL>", before the lines logged while starting', async (t) => {
+    if (!hasScript) return t.skip('util-linux script(1) is not installed: no pseudo-terminal to run under');
+    const dir = tempDir();
+    const port = await freePort();
+    const env = { PATH: process.env['PATH'] ?? '', ...testEnv(dir), LOG_STDOUT: '1', HTTP_PORT: String(port), HTTPS_PORT: '0', JWT_SECRET_KEY: '' };
+    delete (env as Record<string, string | undefined>)['JWT_SECRET_KEY'];
+    // script(1) gives main.ts a pseudo-terminal as stdout, as a person's shell would.
+    const child = spawn('script', ['-qfec', `${JSON.stringify(process.execPath)} --import tsx src/main.ts`, '/dev/null'], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    try {
+      await within(
+        new Promise<void>((resolve) => {
+          child.stdout.on('data', (c: Buffer) => {
+            out += c.toString();
+            if (/Beacon ready: [^\n]*\n[^\n]*\n/.test(out)) resolve();
+          });
+        }),
+        20_000,
+        'the ready line and the one after it',
+      );
+      const lines = out.replaceAll('\r', '').split('\n').filter((l) => l.trim() !== '');
+      assert.equal(lines[0], `Beacon ready: http://127.0.0.1:${port}/ (console)`);
+      // The warning about the generated key was logged before ready: it comes after, readable.
+      assert.match(lines[1] ?? '', /^\d\d:\d\d:\d\d warn  app: no JWT_SECRET_KEY given/);
+      assert.ok(!out.includes('{"level"'), 'no JSON on the terminal');
+    } finally {
+      if (child.pid !== undefined) process.kill(-child.pid, 'SIGTERM');
+      await within(exited, 15_000, 'exit after SIGTERM');
+    }
+    assert.match(readLogs(dir).app, /"msg":"beacon ready"/, 'the file keeps JSON');
   });
 });
