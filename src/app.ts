@@ -11,6 +11,9 @@ import type { Loggers } from './log.js';
 import type { Hub } from './actors/index.js';
 import type { EventLog, Projections } from './ports/index.js';
 import { buildCore, buildSockets, createClosers, startHttp, type Phase } from './app/index.js';
+import { describeLogHolder } from './store/index.js';
+import { listenUrls } from './listenUrls.js';
+import { join } from 'node:path';
 
 export const VERSION = '0.1.0';
 
@@ -67,6 +70,8 @@ export async function startBeacon(options: BeaconOptions): Promise<Beacon> {
   }, BLACKLIST_PRUNE_INTERVAL_MS);
   sweeper.unref();
   closers.add({ name: 'token sweep', quiesce: () => clearInterval(sweeper) });
+  // A second server or the importer refused on this DATA_DIR names where this one answers.
+  describeLogHolder(join(config.DATA_DIR, 'beacon.db'), listenUrls(config.HOST, http.server));
   phase = 'ready';
   const { server } = http;
   log.info(

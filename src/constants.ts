@@ -62,6 +62,11 @@ export const LOGIN_THROTTLE_WINDOW_SECONDS = 60;
 export const LOGIN_THROTTLE_MAX_KEYS = 100_000;
 
 export const DEFAULT_TOKEN_TTL_SECONDS = 86_400;
+/** Token lifetimes accepted: 1 s (tests, demos) to 30 days. */
+export const TOKEN_TTL_MIN_SECONDS = 1;
+export const TOKEN_TTL_MAX_SECONDS = 30 * 86_400;
+/** A lifetime under this is accepted, but the start logs a warning: it is for tests and demos. */
+export const TOKEN_TTL_WARN_BELOW_SECONDS = 60;
 export const DEFAULT_AUTH_TIMEOUT_SECONDS = 30;
 /** How often expired blacklist entries are pruned. */
 export const BLACKLIST_PRUNE_INTERVAL_MS = 60_000;

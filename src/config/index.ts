@@ -5,8 +5,9 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BUILT_IN_NAMESPACES, loadNamespaceTable, type NamespaceTable } from '../channels/namespaces.js';
-import { JWT_MIN_KEY_BYTES } from '../constants.js';
+import { JWT_MIN_KEY_BYTES, TOKEN_TTL_WARN_BELOW_SECONDS } from '../constants.js';
 import { ConfigError } from './configError.js';
+import { checkKeyPermissions } from './keyFile.js';
 import { envSchema, type ParsedEnv } from './schema.js';
 
 export type Config = Readonly<
@@ -20,7 +21,7 @@ export type Config = Readonly<
   }
 >;
 
-export { ConfigError };
+export { ConfigError } from './configError.js';
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(env);
@@ -47,6 +48,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   });
 }
 
+/** Settings that are accepted but worth a warning at start: one line each, for the log. */
+export function configWarnings(config: Pick<Config, 'TOKEN_TTL_SECONDS'>): string[] {
+  const warnings: string[] = [];
+  if (config.TOKEN_TTL_SECONDS < TOKEN_TTL_WARN_BELOW_SECONDS) {
+    warnings.push(
+      `TOKEN_TTL_SECONDS is ${config.TOKEN_TTL_SECONDS}: tokens under ${TOKEN_TTL_WARN_BELOW_SECONDS} s are for tests and demos, clients will have to log in again that often`,
+    );
+  }
+  return warnings;
+}
+
 export interface JwtKey {
   readonly key: Uint8Array;
   /** Where it came from, for the start-up log line (never the key itself). */
@@ -68,6 +80,8 @@ export function resolveJwtKey(config: Pick<Config, 'JWT_SECRET_KEY' | 'JWT_SECRE
   }
   if (direct !== undefined) return { key: checkedKey('JWT_SECRET_KEY', direct), source: 'env' };
   if (file !== undefined) {
+    // Like TLS_KEY_FILE: a key anyone on the host can read lets them mint tokens.
+    checkKeyPermissions(file, 'JWT_SECRET_KEY_FILE');
     let text: string;
     try {
       text = readFileSync(file, 'utf8');

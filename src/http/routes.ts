@@ -133,6 +133,10 @@ export function createRoutes(deps: RouteDeps): RouteTable {
           const health = deps.health();
           ctx.reply.json(health.ok ? 200 : 503, { status: health.status });
         },
+        // Load balancers probe with HEAD: the same status, no body.
+        HEAD: (ctx) => {
+          ctx.reply.send(deps.health().ok ? 200 : 503, 'application/json', '');
+        },
       },
     ],
     [
