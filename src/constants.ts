@@ -78,7 +78,7 @@ export const SHUTDOWN_GRACE_MS = 8_000;
 export const LOG_ROTATE_SIZE = '10M';
 export const LOG_ROTATE_KEEP = 5;
 
-/** WebSocket close codes (4000-4999 are application codes, see PROTOCOL.md §3). */
+/** WebSocket close codes (4000-4999 are application codes, see docs/protocol.md §3). */
 export const CloseCode = {
   normal: 1000,
   goingAway: 1001,

@@ -36,7 +36,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError('TLS_CERT_FILE', 'TLS_CERT_FILE and TLS_KEY_FILE must be set together');
   }
   if (rest.HTTP_PORT === 0 && rest.HTTPS_PORT === 0) {
-    // Port 0 means "disabled" in PROTOCOL.md (tests ask for ephemeral ports in code).
+    // Port 0 means "disabled" in docs/protocol.md (tests ask for ephemeral ports in code).
     throw new ConfigError('HTTP_PORT', 'HTTP_PORT and HTTPS_PORT are both 0: nothing would listen');
   }
   return Object.freeze({

@@ -1,4 +1,4 @@
-// The HTTP API of PROTOCOL.md §2: one table of routes by path and method, so unknown
+// The HTTP API of docs/protocol.md §2: one table of routes by path and method, so unknown
 // paths are 404 and known paths with other methods are 405, all answered as JSON.
 
 import type { HttpResponse } from 'uWebSockets.js';
