@@ -1,0 +1,82 @@
+// The events a BeaconClient emits, and its options: the application's side of the library.
+
+import type { Greeting, Publication, PresenceList, ServerEvents, StreamPosition } from '../../src/protocol/index.js';
+import type { BackoffOptions } from './backoff.js';
+import type { BeaconError } from './errors.js';
+import type { Timers, WebSocketConstructor } from './host.js';
+
+export type ClientState = 'idle' | 'connecting' | 'connected' | 'authenticated' | 'disconnected';
+
+export interface ClientOptions {
+  /** `ws://host:5001/ws` or `wss://host:5000/ws`. */
+  url: string;
+  /**
+   * Returns the user's current token (for example from `POST /login-token`). Called at the
+   * first connect, a margin before the token expires, and when reconnecting without a
+   * token that is still good. Without it the connection stays anonymous.
+   */
+  getToken?: () => string | Promise<string>;
+  /** The WebSocket class: the global one by default; pass `ws`'s in Node 20. */
+  WebSocket?: WebSocketConstructor;
+  /** Backoff of reconnections (full jitter), or false never to reconnect. */
+  reconnect?: BackoffOptions | false;
+  /** A request not answered within this rejects with `timeout`. Default 10 000 ms. */
+  requestTimeoutMs?: number;
+  /** Ask for a fresh token this long before `exp` (at most a quarter of its lifetime). Default 60 000 ms. */
+  refreshMarginMs?: number;
+  /** Injected for tests: the clock and timers, and the jitter's random source. */
+  timers?: Timers;
+  random?: () => number;
+}
+
+export interface Disconnected {
+  /** The close code; 0 when no socket was opened (getToken failed, the token had expired). */
+  code: number;
+  reason: string;
+  /** The close code in words. */
+  meaning: string;
+  /** Whether the client comes back by itself, and after how long. */
+  reconnect: boolean;
+  delayMs: number | null;
+}
+
+export interface SubscribedEvent {
+  channel: string;
+  epoch: string;
+  offset: number;
+  /** The position a resubscription asked to recover from, null on a first subscribe. */
+  since: StreamPosition | null;
+  /** With `since`: false when what came after it is lost (reload the channel's state). */
+  recovered: boolean;
+  presence: PresenceList | null;
+}
+
+export interface IncomingFrame {
+  event: string;
+  data: unknown;
+  id?: number;
+  raw: string;
+}
+
+type Pushes = Pick<ServerEvents, 'message' | 'authenticated_message' | 'user_status' | 'user_count' | 'join' | 'leave'>;
+
+export interface BeaconClientEvents extends Pushes {
+  state: { state: ClientState; previous: ClientState };
+  connecting: { attempt: number };
+  connected: Greeting;
+  authenticated: { username: string; user_id: number };
+  /** A fresh token is in use; `reconnected` when getting it ended the old connection (4004). */
+  token_refreshed: { username: string; user_id: number; reconnected: boolean };
+  /** The token expired before a fresh one took its place; said once per token. */
+  token_expired: { message: string };
+  disconnected: Disconnected;
+  subscribed: SubscribedEvent;
+  /** Each publication once, in order; `recovered` for those a resubscription brought back. */
+  publication: Publication & { recovered: boolean };
+  /** The subscription ended: `client` (unsubscribe), the server's reason, or why resubscribing was refused. */
+  unsubscribed: { channel: string; reason: string };
+  error: BeaconError;
+  /** Every frame received, and every frame sent, as they are (logs, consoles). */
+  frame: IncomingFrame;
+  sent: { raw: string };
+}

@@ -1,0 +1,3 @@
+// The wire format's types, shared by the server and the client library (client/).
+
+export type * from './events.js';
