@@ -3,6 +3,7 @@
 // others are a lost connection, a restart or a kick, and the client reconnects.
 
 const MEANINGS: Readonly<Record<number, string>> = {
+  0: 'no connection made',
   1000: 'normal closure',
   1001: 'server going away',
   1005: 'no status received',

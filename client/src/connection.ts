@@ -14,7 +14,7 @@ import type { BeaconClientEvents, ClientOptions, ClientState } from './types.js'
 
 const REQUEST_TIMEOUT_MS = 10_000;
 const REFRESH_MARGIN_MS = 60_000;
-/** A refresh that got no fresh token tries again after half the time left, but not sooner than this. */
+/** Refreshes are never closer than this; one that got no fresh token retries after half the time left, or this. */
 const REFRESH_RETRY_MIN_MS = 1_000;
 
 /** Data optional for the requests whose data may be absent. */
@@ -220,7 +220,8 @@ export class Connection extends Emitter<BeaconClientEvents> {
     if (token === undefined || this.#options.getToken === undefined) return;
     const at = refreshAt(readClaims(token), this.#margin(), this.#skew, this.timers.now());
     if (at === undefined) return;
-    this.#refreshTimer = this.timers.setTimeout(() => void (this.#refreshing = this.#refresh()), delayMs ?? Math.max(0, at - this.timers.now()));
+    // The floor keeps a token that is already due (a short one, a slow login) from a refresh loop.
+    this.#refreshTimer = this.timers.setTimeout(() => void (this.#refreshing = this.#refresh()), delayMs ?? Math.max(REFRESH_RETRY_MIN_MS, at - this.timers.now()));
   }
 
   /** Gets a fresh token and swaps it in on the live connection (register_user → token_refreshed). */
