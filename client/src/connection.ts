@@ -130,14 +130,13 @@ export class Connection extends Emitter<BeaconClientEvents> {
     const ws = new this.#WebSocket(this.#options.url);
     this.#ws = ws;
     this.#connToken = token;
-    ws.onmessage = (e) => {
+    // No error listener: the close that always follows an error says what happened.
+    ws.addEventListener('message', (e) => {
       if (ws === this.#ws) this.#receive(typeof e.data === 'string' ? e.data : String(e.data));
-    };
-    ws.onclose = (e) => {
-      if (ws === this.#ws) this.#closed(e.code, e.reason);
-    };
-    // The close that always follows an error says what happened.
-    ws.onerror = () => {};
+    });
+    ws.addEventListener('close', (e) => {
+      if (ws === this.#ws) void this.#closed(e.code ?? 1006, e.reason ?? '');
+    });
   }
 
   /** The token still good enough to connect with, else a fresh one from getToken. */

@@ -5,12 +5,9 @@
 /** The part of the WebSocket API the client uses; the browser's and `ws`'s both fit it. */
 export interface WebSocketLike {
   readonly readyState: number;
-  onopen: ((event: unknown) => void) | null;
-  onmessage: ((event: { data: unknown }) => void) | null;
-  onclose: ((event: { code: number; reason: string }) => void) | null;
-  onerror: ((event: unknown) => void) | null;
   send(data: string): void;
   close(code?: number, reason?: string): void;
+  addEventListener(type: 'message' | 'close', listener: (event: { data?: unknown; code?: number; reason?: string }) => void): void;
 }
 
 export type WebSocketConstructor = new (url: string) => WebSocketLike;

@@ -61,15 +61,20 @@ export class FakeSocket implements WebSocketLike {
   }
 
   readyState = 0;
-  onopen: ((event: unknown) => void) | null = null;
-  onmessage: ((event: { data: unknown }) => void) | null = null;
-  onclose: ((event: { code: number; reason: string }) => void) | null = null;
-  onerror: ((event: unknown) => void) | null = null;
+  readonly #listeners: Array<{ type: string; listener: (event: { data?: unknown; code?: number; reason?: string }) => void }> = [];
   readonly sent: SentFrame[] = [];
   closedWith: { code?: number; reason?: string } | undefined;
 
   constructor(readonly url: string) {
     FakeSocket.all.push(this);
+  }
+
+  addEventListener(type: 'message' | 'close', listener: (event: { data?: unknown; code?: number; reason?: string }) => void): void {
+    this.#listeners.push({ type, listener });
+  }
+
+  #dispatch(type: string, event: { data?: unknown; code?: number; reason?: string }): void {
+    for (const l of this.#listeners) if (l.type === type) l.listener(event);
   }
 
   send(data: string): void {
@@ -84,12 +89,11 @@ export class FakeSocket implements WebSocketLike {
   /** Opens and greets like Beacon: `connect` with the server's clock. */
   open(serverTime = Date.now()): void {
     this.readyState = 1;
-    this.onopen?.({});
     this.receive('connect', { sid: 's1', state: 'connected', server_time: serverTime });
   }
 
   receive(event: string, data: unknown, id?: number): void {
-    this.onmessage?.({ data: JSON.stringify(id === undefined ? { event, data } : { event, data, id }) });
+    this.#dispatch('message', { data: JSON.stringify(id === undefined ? { event, data } : { event, data, id }) });
   }
 
   /** The last frame sent with this event name. */
@@ -107,7 +111,7 @@ export class FakeSocket implements WebSocketLike {
 
   serverClose(code: number, reason = ''): void {
     this.readyState = 3;
-    this.onclose?.({ code, reason });
+    this.#dispatch('close', { code, reason });
   }
 }
 
