@@ -130,12 +130,14 @@ export class Connection extends Emitter<BeaconClientEvents> {
     const ws = new this.#WebSocket(this.#options.url);
     this.#ws = ws;
     this.#connToken = token;
-    // No error listener: the close that always follows an error says what happened.
+    // The close that always follows an error says what happened; `ws` throws an error
+    // nobody listens to, so it is listened to and left to the close.
+    ws.addEventListener('error', () => {});
     ws.addEventListener('message', (e) => {
       if (ws === this.#ws) this.#receive(typeof e.data === 'string' ? e.data : String(e.data));
     });
     ws.addEventListener('close', (e) => {
-      if (ws === this.#ws) void this.#closed(e.code ?? 1006, e.reason ?? '');
+      if (ws === this.#ws) void this.#closed(e.code, e.reason);
     });
   }
 

@@ -7,7 +7,9 @@ export interface WebSocketLike {
   readonly readyState: number;
   send(data: string): void;
   close(code?: number, reason?: string): void;
-  addEventListener(type: 'message' | 'close', listener: (event: { data?: unknown; code?: number; reason?: string }) => void): void;
+  addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
+  addEventListener(type: 'close', listener: (event: { code: number; reason: string }) => void): void;
+  addEventListener(type: 'error', listener: (event: unknown) => void): void;
 }
 
 export type WebSocketConstructor = new (url: string) => WebSocketLike;

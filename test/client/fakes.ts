@@ -61,7 +61,7 @@ export class FakeSocket implements WebSocketLike {
   }
 
   readyState = 0;
-  readonly #listeners: Array<{ type: string; listener: (event: { data?: unknown; code?: number; reason?: string }) => void }> = [];
+  readonly #listeners: Array<{ type: string; listener: (event: never) => void }> = [];
   readonly sent: SentFrame[] = [];
   closedWith: { code?: number; reason?: string } | undefined;
 
@@ -69,12 +69,12 @@ export class FakeSocket implements WebSocketLike {
     FakeSocket.all.push(this);
   }
 
-  addEventListener(type: 'message' | 'close', listener: (event: { data?: unknown; code?: number; reason?: string }) => void): void {
+  addEventListener(type: 'message' | 'close' | 'error', listener: (event: never) => void): void {
     this.#listeners.push({ type, listener });
   }
 
-  #dispatch(type: string, event: { data?: unknown; code?: number; reason?: string }): void {
-    for (const l of this.#listeners) if (l.type === type) l.listener(event);
+  #dispatch(type: string, event: { data: string } | { code: number; reason: string }): void {
+    for (const l of this.#listeners) if (l.type === type) (l.listener as (event: unknown) => void)(event);
   }
 
   send(data: string): void {
