@@ -4,29 +4,9 @@
 
 import type { NamespacePolicy } from './namespaces.js';
 
-/** Who published: a user, or null for the admin API. */
-export interface PublicationSender {
-  readonly username: string;
-  readonly user_id: number;
-}
-
-/** A publication as the wire carries it (`publication` push, `subscribed`, `history`). */
-export interface Publication {
-  readonly channel: string;
-  readonly offset: number;
-  readonly epoch: string;
-  readonly from: PublicationSender | null;
-  /** Any JSON value. */
-  readonly data: unknown;
-  /** Epoch milliseconds; never goes backwards within a channel. */
-  readonly ts: number;
-}
-
-/** A point in a channel's history, as a client remembers it to recover from. */
-export interface StreamPosition {
-  readonly offset: number;
-  readonly epoch: string;
-}
+// The wire shapes live with the protocol's types; re-exported for the channel modules.
+import type { Publication, PublicationSender, StreamPosition } from '../protocol/publication.js';
+export type { Publication, PublicationSender, StreamPosition };
 
 /** How much a channel keeps: the last `size` publications, each for `ttlSeconds`. */
 export interface Retention {

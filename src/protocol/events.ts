@@ -6,7 +6,7 @@
 import type { ClientEventName, FrameOf } from '../actors/frames.js';
 import type { Farewell, Greeting } from '../actors/ports.js';
 import type { OnlineUserView } from '../actors/presence.js';
-import type { Publication, PublicationSender, StreamPosition } from '../channels/history.js';
+import type { Publication, PublicationSender, StreamPosition } from './publication.js';
 import type { ErrorCode } from '../errors.js';
 
 export type { ErrorCode, Farewell, Greeting, OnlineUserView, Publication, PublicationSender, StreamPosition };
