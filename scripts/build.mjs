@@ -82,6 +82,26 @@ async function build(files, reason) {
   if (!values['if-stale']) process.stderr.write(`built ${relative(ROOT, outDir) || outDir}/ from ${files.length} files in ${Date.now() - started} ms\n`);
 }
 
+/**
+ * The web console's copy of the client library (client/, bundled by esbuild): built here
+ * so `npm start`, `npm run build` (the image) and the e2e tests all serve a current one.
+ */
+const CONSOLE_CLIENT = join(ROOT, 'web', 'lib', 'beacon-client.js');
+const clientBuild = join(ROOT, 'client', 'build.mjs');
+// Only for the project's own src/ (not a --src elsewhere), and only where client/ came along.
+if (srcDir === join(ROOT, 'src') && existsSync(join(ROOT, 'client', 'src'))) {
+  const { bundleClient, clientStaleness } = await import(clientBuild);
+  const why = values['if-stale'] ? clientStaleness(CONSOLE_CLIENT) : 'asked';
+  if (why !== undefined) {
+    try {
+      await bundleClient(CONSOLE_CLIENT);
+    } catch (err) {
+      process.stderr.write(`beacon: web/lib/beacon-client.js must be built (${why}) but that failed: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    }
+  }
+}
+
 if (!existsSync(srcDir)) {
   // An image or a package shipped with dist/ only: nothing to compile, nothing to compare.
   if (existsSync(join(outDir, 'main.js'))) process.exit(0);
