@@ -36,6 +36,8 @@ export class Connection extends Emitter<BeaconClientEvents> {
   /** The newest token getToken gave, and the one the current connection registered with. */
   #token: string | undefined;
   #connToken: string | undefined;
+  /** The username getToken named with its token, when it named one. */
+  #claimed: string | undefined;
   #refreshing: Promise<void> | undefined;
   /** Server time minus local time, from the `connect` greeting. */
   #skew = 0;
@@ -95,6 +97,14 @@ export class Connection extends Emitter<BeaconClientEvents> {
     return this.startRequest(event, data).answer;
   }
 
+  /**
+   * Any event as a numbered request, untyped (for tools such as a console); the answer is
+   * the frame's data. `id` is undefined when the socket is not open.
+   */
+  call(event: string, data?: unknown): { id: number | undefined; answer: Promise<unknown> } {
+    return this.startRequest(event, data);
+  }
+
   /** Sends a numbered request; `id` is undefined when the socket is not open (the answer rejects). */
   protected startRequest(event: string, data: unknown): { id: number | undefined; answer: Promise<unknown> } {
     if (this.#ws?.readyState !== OPEN) return { id: undefined, answer: Promise.reject(new BeaconError('not_connected', `${event}: not connected`, event)) };
@@ -147,8 +157,20 @@ export class Connection extends Emitter<BeaconClientEvents> {
     if (getToken === undefined) return undefined;
     const due = this.#token === undefined ? undefined : refreshAt(readClaims(this.#token), this.#margin(), this.#skew, this.timers.now());
     if (this.#token !== undefined && due !== undefined && due > this.timers.now()) return this.#token;
-    this.#token = await getToken();
+    this.#token = await this.#ask(getToken);
     return this.#token;
+  }
+
+  /** Calls getToken; null means "connect without a token". */
+  async #ask(getToken: NonNullable<ClientOptions['getToken']>): Promise<string | undefined> {
+    const answer = await getToken();
+    if (answer === null) return undefined;
+    if (typeof answer === 'string') {
+      this.#claimed = undefined;
+      return answer;
+    }
+    this.#claimed = answer.username;
+    return answer.token;
   }
 
   #receive(raw: string): void {
@@ -200,7 +222,7 @@ export class Connection extends Emitter<BeaconClientEvents> {
   }
 
   async #register(token: string): Promise<{ username: string; user_id: number }> {
-    const username = readClaims(token).username ?? '';
+    const username = this.#claimed ?? readClaims(token).username ?? '';
     const answer = (await this.requestAny('register_user', { token, username })) as ResponseData;
     if (!answer.ok) throw new BeaconError(answer.code, answer.message, 'register_user');
     return { username: answer.username, user_id: answer.user_id };
@@ -230,7 +252,8 @@ export class Connection extends Emitter<BeaconClientEvents> {
     const ws = this.#ws;
     let token: string | undefined;
     try {
-      token = await this.#options.getToken?.();
+      const getToken = this.#options.getToken;
+      token = getToken === undefined ? undefined : await this.#ask(getToken);
     } catch (error) {
       this.emit('error', new BeaconError('token_unavailable', `getToken failed: ${String(error)}`));
     }

@@ -5,6 +5,12 @@ import type { BackoffOptions } from './backoff.js';
 import type { BeaconError } from './errors.js';
 import type { Timers, WebSocketConstructor } from './host.js';
 
+/**
+ * What getToken gives: a token (its `username` claim is sent with it), a token with the
+ * username to claim, or null to connect without one.
+ */
+export type TokenAnswer = string | { token: string; username: string } | null;
+
 export type ClientState = 'idle' | 'connecting' | 'connected' | 'authenticated' | 'disconnected';
 
 export interface ClientOptions {
@@ -13,9 +19,9 @@ export interface ClientOptions {
   /**
    * Returns the user's current token (for example from `POST /login-token`). Called at the
    * first connect, a margin before the token expires, and when reconnecting without a
-   * token that is still good. Without it the connection stays anonymous.
+   * token that is still good. Without it (or when it answers null) the connection stays anonymous.
    */
-  getToken?: () => string | Promise<string>;
+  getToken?: () => TokenAnswer | Promise<TokenAnswer>;
   /** The WebSocket class: the global one by default; pass `ws`'s in Node 20. */
   WebSocket?: WebSocketConstructor;
   /** Backoff of reconnections (full jitter), or false never to reconnect. */

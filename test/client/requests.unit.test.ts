@@ -96,3 +96,34 @@ describe('requests', () => {
     assert.deepEqual(got, ['yo', 'offline']);
   });
 });
+
+describe('getToken answers', () => {
+  test('null connects without a token; {token, username} claims that username', async () => {
+    let answer: string | { token: string; username: string } | null = null;
+    const h = harness({ getToken: () => answer });
+    h.client.connect();
+    await settle();
+    FakeSocket.last().open();
+    assert.equal(FakeSocket.last().sent.length, 0, 'no register_user without a token');
+    assert.equal(h.client.state, 'connected');
+    h.client.close();
+    answer = { token: token(), username: 'someone_else' };
+    h.client.connect();
+    await settle();
+    const socket = FakeSocket.last();
+    socket.open();
+    assert.equal(socket.lastSent('register_user').data.username, 'someone_else');
+  });
+
+  test('call() sends any event numbered and settles with its reply', async () => {
+    const h = harness();
+    h.client.connect();
+    await settle();
+    const socket = FakeSocket.last();
+    socket.open();
+    const { id, answer } = h.client.call('check_connections');
+    assert.equal(socket.lastSent('check_connections').id, id);
+    socket.receive('connections_checked', { active: 1, removed: 0 }, id);
+    assert.deepEqual(await answer, { active: 1, removed: 0 });
+  });
+});
