@@ -189,7 +189,8 @@ export function createHub(deps: HubDeps): Hub {
         // The recipient's connections, wherever they are, and the sender's (once, when writing
         // to oneself). The recipient is any registered user, online here or not.
         const recipientId = deps.users.idOf(to);
-        bus.deliver(recipientId === undefined ? [s.userId] : [s.userId, recipientId], 'authenticated_message', payload);
+        // `to` marks it as directed: a client can tell it from a broadcast.
+        bus.deliver(recipientId === undefined ? [s.userId] : [s.userId, recipientId], 'authenticated_message', { ...payload, to });
       },
       sendOnlineUsers: ({ context }, { id }) => {
         const { users, count } = feed.view();

@@ -67,7 +67,8 @@ export interface ServerEvents {
   disconnect: Farewell;
   response: ResponseData;
   message: { from: string | null; data: unknown };
-  authenticated_message: { from: string; data: unknown; text: string | null; ts: number };
+  /** `to` only on a directed message (sent with `to`). */
+  authenticated_message: { from: string; data: unknown; text: string | null; ts: number; to?: string };
   pong_manual: { t: string | number | null; server_time: number };
   debug_connection: DebugConnectionData;
   online_users: PresenceList;

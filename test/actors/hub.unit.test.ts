@@ -316,7 +316,7 @@ describe('messages', () => {
     const b = t.connect(session(2, 'bob'));
     const c = t.connect(session(3, 'carol'));
     a1.handle.receive({ type: 'authenticated_message', data: { text: 'psst', to: 'bob' }, id: 5 });
-    const expected = { from: 'alice', data: null, text: 'psst', ts: T0 };
+    const expected = { from: 'alice', data: null, text: 'psst', ts: T0, to: 'bob' };
     for (const p of [a1, a2, b]) assert.deepEqual(p.port.of('authenticated_message').map((f) => f.data), [expected]);
     assert.equal(c.port.of('authenticated_message').length, 0);
     assert.equal(t.published.length, 0);
