@@ -43,6 +43,8 @@ export class Connection extends Emitter<BeaconClientEvents> {
   #skew = 0;
   #expiredSaid: string | undefined;
   #refreshReconnect = false;
+  /** The last close, for close() while waiting to reconnect. */
+  #last = { code: 1000, reason: '' };
 
   constructor(options: ClientOptions) {
     super();
@@ -72,7 +74,9 @@ export class Connection extends Emitter<BeaconClientEvents> {
     this.#ws = undefined;
     ws?.close(1000, 'client disconnect');
     this.#gone('closed', 1000);
-    this.#ended(1000, 'client disconnect', false, null);
+    // Waiting to reconnect: the last close stands, now without a reconnect to follow.
+    if (ws === undefined && this.state === 'disconnected') this.#ended(this.#last.code, this.#last.reason, false, null);
+    else this.#ended(1000, 'client disconnect', false, null);
   }
 
   /** Sends one request and resolves with the frame that answers it (see the protocol's Replies). */
@@ -312,6 +316,7 @@ export class Connection extends Emitter<BeaconClientEvents> {
     const again = allowed && !this.#stopped && backoff !== false && this.#attempt < (backoff?.maxAttempts ?? DEFAULT_BACKOFF.maxAttempts);
     const delay = again ? (delayMs ?? backoffDelay(this.#attempt, this.#options.random ?? Math.random, backoff || {})) : null;
     if (!again) this.#stopped = true;
+    this.#last = { code, reason };
     this.#setState('disconnected');
     this.emit('disconnected', { code, reason, meaning: closeMeaning(code), reconnect: again, delayMs: delay });
     if (delay === null) return;

@@ -144,3 +144,15 @@ describe('which closes reconnect', () => {
     assert.equal(FakeSocket.all.length, 1);
   });
 });
+
+test('close() while waiting to reconnect: the last close is said again, now final', async () => {
+  const h = harness({ getToken: token });
+  const socket = await authenticate(h);
+  socket.serverClose(1006, 'gone');
+  await settle();
+  h.client.close();
+  assert.deepEqual(h.of('disconnected').map((d) => [d.code, d.reconnect]), [[1006, true], [1006, false]]);
+  h.clock.advance(60_000);
+  await settle();
+  assert.equal(FakeSocket.all.length, 1);
+});

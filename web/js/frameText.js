@@ -12,7 +12,8 @@ export function titleOf(frame) {
     case 'user_status':
       return `user_status · ${d.username} ${d.status}`;
     case 'authenticated_message':
-      return `authenticated_message from ${d.from}`;
+      // A directed message carries `to`: say so, it is not for everyone.
+      return `authenticated_message from ${d.from}${typeof d.to === 'string' ? ` → ${d.to} only (direct)` : ' → everyone'}`;
     case 'disconnect':
       return `disconnect · ${describeClose(Number(d.code))}`;
     case 'subscribed':

@@ -26,6 +26,8 @@ export class Inspector {
   /** @type {ReturnType<typeof setTimeout> | undefined} */
   #timer;
   #visible = false;
+  /** The last poll was refused (401): the dot must not say "live". */
+  #refused = false;
   #loadingMachine = false;
 
   /**
@@ -71,6 +73,7 @@ export class Inspector {
 
   /** A new token: try again what needed one. */
   tokenChanged() {
+    this.#refused = false;
     if (this.#visible) {
       void this.loadMachine();
       this.#schedule(0);
@@ -136,7 +139,8 @@ export class Inspector {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     const active = this.#visible && document.visibilityState === 'visible';
-    this.els.actorsLive.hidden = !active;
+    // "live" only while the polls can succeed: not without a token, nor with a refused one.
+    this.els.actorsLive.hidden = !active || !this.deps.token() || this.#refused;
     if (active) this.#timer = setTimeout(() => void this.#poll(), delay);
   }
 
@@ -157,11 +161,13 @@ export class Inspector {
         this.#notice(this.els.actorsNotice, 'warn', offText());
         this.els.actorsTable.hidden = true;
       } else if (res.status === 401) {
+        this.#refused = true;
         this.#notice(this.els.actorsNotice, 'warn', `Your token is no longer accepted (${res.body?.error ?? 'unauthorized'}): log in again to keep watching.`);
         this.els.actorsTable.hidden = true;
       } else if (!res.ok) {
         this.#notice(this.els.actorsNotice, 'error', `GET /inspect/actors: ${res.status} ${res.body?.message ?? ''}`);
       } else {
+        this.#refused = false;
         this.#notice(this.els.actorsNotice, 'info', '');
         this.#renderActors(res.body.actors ?? []);
       }

@@ -12,6 +12,7 @@ import { MessageLog, RawFrames } from './log.js';
 import { Presence } from './presence.js';
 import { BeaconSocket, socketUrl } from './socket.js';
 import { setupTabs } from './tabs.js';
+import { forgetToken, keepToken, keptToken } from './tokenStore.js';
 import { ConnectionTracker } from './tracker.js';
 
 const $ = byId;
@@ -26,6 +27,9 @@ const presence = new Presence({
   connections: $('connection-count'),
   datalist: /** @type {HTMLDataListElement} */ ($('online-usernames')),
 });
+// The Testing tab's online answer follows the live list beside the log, not just the last ask.
+presence.onChange = (users, connected) =>
+  result('online-result', connected ? 'ok' : 'info', connected ? `${users.length} online: ${users.join(', ') || 'nobody'} (kept live by user_status).` : 'Not connected.');
 const socket = new BeaconSocket();
 new ChannelsTab(socket, log);
 const tracker = new ConnectionTracker();
@@ -38,9 +42,10 @@ const inspector = new Inspector({
   tracker,
 });
 
-let registerOnConnect = false;
 /** Why the status line says what it says after a close (the last failure the server named). */
 let lastFailure = '';
+/** The code of that failure (`username_mismatch` keeps the token: only the name was wrong). */
+let lastFailureCode = '';
 
 // ---- status ---------------------------------------------------------------------------
 
@@ -111,6 +116,7 @@ $('login-form').addEventListener('submit', async (e) => {
   }
   area('token').value = res.body.token;
   input('ws-username').value = res.body.user.username;
+  keepToken({ token: res.body.token, username: res.body.user.username });
   result('login-result', 'ok', `Logged in as ${res.body.user.username}. Token valid for ${duration(res.body.expires_in * 1000)}.`);
   showToken();
   inspector.tokenChanged();
@@ -123,6 +129,7 @@ $('logout').addEventListener('click', async () => {
   log.add({ dir: 'http', title: `POST /logout → ${res.status}`, body: res.body });
   if (res.ok || res.status === 401) deadToken = t;
   if (res.ok) {
+    forgetToken();
     result('session-result', 'ok', `${res.body.message}. The token is revoked: every connection using it is closed.`);
     $('token-meta').textContent = 'This token was revoked by logout. Log in again for a new one.';
     $('user-pill').hidden = true;
@@ -132,18 +139,32 @@ $('logout').addEventListener('click', async () => {
 function showToken() {
   const t = token();
   const meta = $('token-meta');
+  forgetButton.hidden = keptToken() === undefined;
   if (!t) return void (meta.textContent = 'No token yet.');
   const claims = peekClaims(t);
   if (!claims) return void (meta.textContent = 'This does not look like a JWT; the server will decide.');
   const exp = typeof claims['exp'] === 'number' ? claims['exp'] * 1000 : undefined;
   const left = exp === undefined ? '' : exp < Date.now() ? ' · expired' : ` · expires ${clock(exp).slice(0, 5)} (in ${duration(exp - Date.now())})`;
-  meta.textContent = `${claims['username'] ?? '?'} · user ${claims['user_id'] ?? '?'}${left} · jti ${String(claims['jti'] ?? '?').slice(0, 8)}…`;
+  const kept = keptToken()?.token === t ? ' · kept for this tab (sessionStorage) until it is closed or you forget it' : '';
+  meta.textContent = `${claims['username'] ?? '?'} · user ${claims['user_id'] ?? '?'}${left} · jti ${String(claims['jti'] ?? '?').slice(0, 8)}…${kept}`;
   const pill = $('user-pill');
   pill.textContent = `Token: ${claims['username'] ?? '?'}`;
   pill.hidden = false;
   if (!input('ws-username').value && typeof claims['username'] === 'string') input('ws-username').value = claims['username'];
 }
+/** Drops the kept token and clears the field (the token itself stays valid until logout or expiry). */
+const forgetButton = h('button', { className: 'btn btn--small', text: 'Forget token', attrs: { type: 'button', id: 'forget-token' } });
+$('token-meta').after(forgetButton);
+forgetButton.addEventListener('click', () => {
+  forgetToken();
+  area('token').value = '';
+  showToken();
+  inspector.tokenChanged();
+  result('session-result', 'info', 'Token forgotten by this tab. It still works until it expires or you log out: log out first to end it.');
+});
 area('token').addEventListener('input', () => {
+  const kept = keptToken();
+  if (kept !== undefined && kept.token !== token()) forgetToken();
   showToken();
   inspector.tokenChanged();
 });
@@ -155,8 +176,8 @@ function connect(andRegister) {
   if (andRegister && (!token() || !input('ws-username').value.trim())) {
     return result('session-result', 'error', 'Connect & Register needs a token and a username: log in first, or paste a token.');
   }
-  registerOnConnect = andRegister;
   lastFailure = '';
+  lastFailureCode = '';
   tracker.reset();
   presence.clear();
   result('session-result', 'info', '');
@@ -164,22 +185,16 @@ function connect(andRegister) {
   setStatus('connecting', 'Connecting…');
   const url = socketUrl();
   log.add({ dir: 'sys', title: `Connecting to ${url}` });
-  socket.open(url);
+  socket.open(andRegister ? { token: token(), username: input('ws-username').value.trim() } : null);
 }
 
 $('connect-register').addEventListener('click', () => connect(true));
 $('connect-only').addEventListener('click', () => connect(false));
-$('disconnect').addEventListener('click', () => {
-  socket.send('disconnect', { reason: 'client disconnect' }, { withId: false });
-  socket.close(1000, 'client disconnect');
-});
-
-function sendRegister() {
-  socket.send('register_user', { token: token(), username: input('ws-username').value.trim() });
-}
+// The library sends the polite `disconnect` frame, closes, and stops reconnecting.
+$('disconnect').addEventListener('click', () => socket.close());
 
 socket.addEventListener('open', () => {
-  setStatus('connected', 'Connected · not authenticated');
+  setStatus('connected', socket.credentials ? 'Connected · registering…' : 'Connected · no token: not authenticated');
   log.add({ dir: 'sys', title: 'WebSocket open' });
   refreshControls();
 });
@@ -203,9 +218,6 @@ socket.addEventListener('frame', (e) => {
   log.add({ dir: 'in', title: titleOf(frame), id: frame.id, body: frame.data, at, note: noteOf(frame) });
   const data = frame.data ?? {};
   switch (frame.event) {
-    case 'connect':
-      if (registerOnConnect) sendRegister();
-      break;
     case 'response':
       if (!CHANNEL_REQUESTS.has(request?.event ?? '')) onResponse(data);
       break;
@@ -213,7 +225,7 @@ socket.addEventListener('frame', (e) => {
       result('message-result', 'ok', `Echoed back${data.from ? ` from ${data.from}` : ' (not authenticated: from null)'}.`);
       break;
     case 'authenticated_message':
-      if (data.from === input('ws-username').value.trim()) result('auth-message-result', 'ok', `Delivered${data.to ? ` to ${data.to}` : ''} at ${clock(data.ts ?? Date.now())}.`);
+      if (data.from === presence.me) result('auth-message-result', 'ok', `Delivered ${data.to ? `to ${data.to} only (direct)` : 'to everyone'} at ${clock(data.ts ?? Date.now())}.`);
       break;
     case 'pong_manual': {
       const rtt = request ? performance.now() - request.sentAt : undefined;
@@ -225,7 +237,6 @@ socket.addEventListener('frame', (e) => {
       break;
     case 'online_users':
       presence.replace(data);
-      result('online-result', 'ok', `${data.count} online: ${(data.users ?? []).map((/** @type {any} */ u) => u.username).join(', ') || 'nobody'}.`);
       break;
     case 'connections_checked':
       result('check-result', 'ok', `${data.active} active, ${data.removed} removed.`);
@@ -237,7 +248,7 @@ socket.addEventListener('frame', (e) => {
       presence.counts(data);
       break;
     case 'disconnect':
-      lastFailure = data.reason ?? '';
+      lastFailure ||= data.reason ?? '';
       break;
     default:
       break;
@@ -249,12 +260,15 @@ function onResponse(data) {
   if (data.ok === true && (data.code === 'registered' || data.code === 'token_refreshed')) {
     presence.me = data.username;
     setStatus('authenticated', `Authenticated as ${data.username}`);
-    result('session-result', 'ok', `${data.message}: ${data.username} (user ${data.user_id}).`);
+    // "User registered" is the protocol's text for this socket, not a new account: say what happened.
+    const what = data.code === 'registered' ? 'Connected as' : 'Token refreshed for';
+    result('session-result', 'ok', `${what} ${data.username} (user ${data.user_id}).`);
     socket.send('get_online_users');
     return;
   }
   if (data.ok === false) {
     lastFailure = data.message ?? data.code;
+    lastFailureCode = data.code;
     if (REVOKING_CODES.has(data.code)) {
       setStatus('revoked', `Revoked · ${data.message}`);
       banner(data.message, `The server ended this session (${data.code}) and closes the connection.`);
@@ -266,23 +280,40 @@ function onResponse(data) {
   }
 }
 
+/** Whether the last close left a reconnect pending (its repeat, now final, is not a new close). */
+let reconnecting = false;
+
 socket.addEventListener('close', (e) => {
-  const { code, reason, at } = /** @type {CustomEvent<import('./socket.js').CloseDetail>} */ (e).detail;
-  tracker.closed(code);
+  const { code, reason, reconnect, delayMs, at } = /** @type {CustomEvent<import('./socket.js').CloseDetail>} */ (e).detail;
+  const repeat = reconnecting && !reconnect;
+  reconnecting = reconnect;
   const words = describeClose(code);
-  log.add({ dir: 'close', title: `Closed · ${words}`, note: reason ? `Reason: ${reason}` : undefined, at });
+  if (repeat) log.add({ dir: 'sys', title: `Not reconnecting after ${words}` });
+  else {
+    tracker.closed(code);
+    const again = reconnect ? `The client reconnects in ${duration(delayMs ?? 0)} (backoff with jitter).` : '';
+    const tls = code === 1006 && location.protocol === 'https:' ? 'On HTTPS, check that the certificate is accepted (see the note on the Connection tab).' : '';
+    log.add({ dir: 'close', title: `Closed · ${words}`, note: [reason ? `Reason: ${reason}.` : '', again, tls].filter(Boolean).join(' ') || undefined, at });
+  }
+  // A token that expired will not come back to life: stop here, a new login is needed.
+  if (reconnect && (code === 4002 || reason === 'token expired')) return socket.close();
   const revoked = code >= 4001 && code <= 4004;
-  // 4003 may be a username mismatch with a good token; the others end the token itself.
-  if (revoked && code !== 4003) deadToken = token();
-  setStatus(revoked ? 'revoked' : 'closed', `Closed · ${words}`);
-  if (revoked) banner(reason || lastFailure || 'Session ended', `Connection closed with ${words}. Log in again for a new token.`);
+  // A username mismatch is the name's fault, not the token's: the token stays good.
+  const mismatch = code === 4003 && lastFailureCode === 'username_mismatch';
+  if (revoked && !mismatch) deadToken = token();
+  setStatus(reconnect ? 'connecting' : revoked ? 'revoked' : 'closed', `Closed · ${words}${reconnect ? ` · reconnecting in ${duration(delayMs ?? 0)}` : ''}`);
+  if (mismatch) {
+    const owner = peekClaims(token())?.['username'];
+    banner('Token username mismatch!', `This token belongs to ${typeof owner === 'string' ? owner : 'another user'}, not to “${input('ws-username').value.trim()}”. The token is still good: put its username in the Username field and Connect & Register again.`);
+  } else if (revoked) banner(reason || lastFailure || 'Session ended', `Connection closed with ${words}. Log in again for a new token.`);
   presence.me = null;
   presence.clear();
   refreshControls();
 });
 
-socket.addEventListener('error', () => {
-  log.add({ dir: 'error', title: 'WebSocket error', note: location.protocol === 'https:' ? 'On HTTPS, check that the certificate is accepted (see the note on the Connection tab).' : 'The close that follows says why.' });
+socket.addEventListener('connecting', (e) => {
+  const { attempt } = /** @type {CustomEvent<{ attempt: number }>} */ (e).detail;
+  if (attempt > 0) setStatus('connecting', `Reconnecting… (attempt ${attempt})`);
 });
 
 // ---- Testing tab ----------------------------------------------------------------------
@@ -345,4 +376,11 @@ $('socket-url-hint').textContent = `Socket: ${socketUrl()}`;
 if (location.protocol === 'https:') /** @type {HTMLDetailsElement} */ ($('tls-note')).open = true;
 refreshControls();
 presence.clear();
+const kept = keptToken();
+if (kept !== undefined) {
+  area('token').value = kept.token;
+  input('ws-username').value = kept.username;
+  result('session-result', 'info', `Token of ${kept.username} restored for this tab (sessionStorage): Connect & Register to use it, or Forget token.`);
+}
+showToken();
 log.add({ dir: 'sys', title: 'Console ready', note: 'Register or log in, then Connect & Register.' });

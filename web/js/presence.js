@@ -8,6 +8,9 @@ export class Presence {
   users = new Map();
   /** @type {string | null} */
   me = null;
+  /** Told the sorted names after every change, and whether presence is known (connected). @type {((users: string[], connected: boolean) => void) | undefined} */
+  onChange;
+  #known = false;
 
   /**
    * @param {{ list: HTMLUListElement, count: HTMLElement, connections: HTMLElement, datalist: HTMLDataListElement }} els
@@ -19,6 +22,7 @@ export class Presence {
   /** @param {{ users?: Array<{ username: string, user_id: number, connections?: number }>, count?: number }} data */
   replace(data) {
     this.users.clear();
+    this.#known = true;
     for (const u of data.users ?? []) this.users.set(u.username, { user_id: u.user_id, connections: u.connections ?? null });
     this.els.count.textContent = String(data.count ?? this.users.size);
     this.render();
@@ -42,6 +46,7 @@ export class Presence {
   /** The socket closed: presence is unknown until the next connection. */
   clear() {
     this.users.clear();
+    this.#known = false;
     this.els.count.textContent = '0';
     this.els.connections.textContent = '';
     this.render('Not connected: presence shows once you connect and register.');
@@ -67,5 +72,6 @@ export class Presence {
       );
     }
     datalist.replaceChildren(...names.filter((n) => n !== this.me).map((n) => h('option', { attrs: { value: n } })));
+    this.onChange?.(names, this.#known);
   }
 }

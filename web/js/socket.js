@@ -1,13 +1,17 @@
-// A thin WebSocket client for Beacon's envelope protocol (docs/protocol.md, section 3):
-// numbered requests, replies matched by id, and every frame in and out reported as an
-// event so the log, the tracker and the inspector all see the same traffic.
+// The console's WebSocket: the client library (@beacon/client, bundled into
+// web/lib/beacon-client.js) does the talking (numbered requests, registration with the
+// token, reconnecting with backoff); this adapter reports every frame in and out as an
+// event, so the log, the tracker and the inspector all see the same traffic.
+
+import { BeaconClient, closeMeaning } from '../lib/beacon-client.js';
 
 /**
  * @typedef {{ event: string, data?: any, id?: number }} Frame
  * @typedef {{ event: string, sentAt: number }} Pending
- * @typedef {{ frame: Frame, raw: string, at: number }} SentDetail
+ * @typedef {{ frame: Frame | undefined, raw: string, at: number }} SentDetail
  * @typedef {{ frame: Frame | undefined, raw: string, at: number, request: Pending | undefined }} FrameDetail
- * @typedef {{ code: number, reason: string, wasClean: boolean, at: number }} CloseDetail
+ * @typedef {{ code: number, reason: string, meaning: string, reconnect: boolean, delayMs: number | null, at: number }} CloseDetail
+ * @typedef {{ token: string, username: string } | null} Credentials
  */
 
 /** The socket URL on this page's own origin: ws: on HTTP, wss: on HTTPS. */
@@ -15,39 +19,39 @@ export function socketUrl(loc = window.location) {
   return `${loc.protocol === 'https:' ? 'wss:' : 'ws:'}//${loc.host}/ws`;
 }
 
+/** @param {string} raw @returns {Frame | undefined} */
+function parse(raw) {
+  try {
+    const value = JSON.parse(raw);
+    return value && typeof value.event === 'string' ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export class BeaconSocket extends EventTarget {
-  /** @type {WebSocket | undefined} */
-  #ws;
-  #nextId = 1;
+  /** What the next (re)connection registers with; null connects without a token. @type {Credentials} */
+  credentials = null;
   /** @type {Map<number, Pending>} */
   #pending = new Map();
 
-  get readyState() {
-    return this.#ws?.readyState ?? WebSocket.CLOSED;
-  }
+  /** One client for the page: reconnects and repeated Connects keep its state. */
+  client = new BeaconClient({
+    url: socketUrl(),
+    getToken: () => this.credentials,
+    reconnect: { baseMs: 500, maxMs: 10_000 },
+  });
 
-  get isOpen() {
-    return this.readyState === WebSocket.OPEN;
-  }
-
-  /** Opens a new socket (closing any previous one first). @param {string} url */
-  open(url) {
-    this.#ws?.close(1000, 'reconnecting');
-    this.#pending.clear();
-    const ws = new WebSocket(url);
-    this.#ws = ws;
-    ws.addEventListener('open', () => this.#emit('open', { url, at: Date.now() }));
-    ws.addEventListener('message', (e) => {
-      if (ws !== this.#ws) return;
-      const raw = typeof e.data === 'string' ? e.data : '[binary frame]';
-      /** @type {Frame | undefined} */
-      let frame;
-      try {
-        const parsed = JSON.parse(raw);
-        if (parsed && typeof parsed.event === 'string') frame = parsed;
-      } catch {
-        frame = undefined;
-      }
+  constructor() {
+    super();
+    const c = this.client;
+    c.on('sent', ({ raw }) => {
+      const frame = parse(raw);
+      if (frame && typeof frame.id === 'number') this.#pending.set(frame.id, { event: frame.event, sentAt: performance.now() });
+      this.#emit('sent', { frame, raw, at: Date.now() });
+    });
+    c.on('frame', ({ raw }) => {
+      const frame = parse(raw);
       let request;
       if (frame && typeof frame.id === 'number') {
         request = this.#pending.get(frame.id);
@@ -55,14 +59,23 @@ export class BeaconSocket extends EventTarget {
       }
       this.#emit('frame', { frame, raw, at: Date.now(), request });
     });
-    ws.addEventListener('close', (e) => {
-      if (ws !== this.#ws) return;
+    c.on('connected', () => this.#emit('open', { at: Date.now() }));
+    c.on('disconnected', (d) => {
       this.#pending.clear();
-      this.#emit('close', { code: e.code, reason: e.reason, wasClean: e.wasClean, at: Date.now() });
+      this.#emit('close', { ...d, at: Date.now() });
     });
-    ws.addEventListener('error', () => {
-      if (ws === this.#ws) this.#emit('error', { at: Date.now() });
-    });
+    c.on('connecting', ({ attempt }) => this.#emit('connecting', { attempt, at: Date.now() }));
+  }
+
+  get isOpen() {
+    return this.client.state === 'connected' || this.client.state === 'authenticated';
+  }
+
+  /** Connects (registering with `credentials` when given); a connection already up is replaced. @param {Credentials} credentials */
+  open(credentials) {
+    this.credentials = credentials;
+    if (this.client.active) this.client.close();
+    this.client.connect();
   }
 
   /**
@@ -73,43 +86,22 @@ export class BeaconSocket extends EventTarget {
    * @returns {number | undefined} the id, or undefined when not sent
    */
   send(event, data, options = {}) {
-    if (!this.#ws || this.#ws.readyState !== WebSocket.OPEN) return undefined;
-    /** @type {Frame} */
-    const frame = { event };
-    if (data !== undefined) frame.data = data;
-    let id;
-    if (options.withId !== false) {
-      id = this.#nextId++;
-      frame.id = id;
-      this.#pending.set(id, { event, sentAt: performance.now() });
-    }
-    return this.sendRaw(JSON.stringify(frame), frame) ? id : undefined;
+    if (!this.isOpen) return undefined;
+    if (options.withId === false) return this.sendRaw(JSON.stringify(data === undefined ? { event } : { event, data })) ? 0 : undefined;
+    const { id, answer } = this.client.call(event, data);
+    // Replies and refusals reach the page as frames; the promise itself is not needed.
+    answer.catch(() => {});
+    return id;
   }
 
-  /**
-   * Sends text as it is (the Debug tab's raw frames).
-   * @param {string} raw
-   * @param {Frame} [frame] the parsed envelope, when known
-   */
-  sendRaw(raw, frame) {
-    if (!this.#ws || this.#ws.readyState !== WebSocket.OPEN) return false;
-    let parsed = frame;
-    if (parsed === undefined) {
-      try {
-        const value = JSON.parse(raw);
-        if (value && typeof value.event === 'string') parsed = value;
-      } catch {
-        parsed = undefined;
-      }
-    }
-    this.#ws.send(raw);
-    this.#emit('sent', { frame: parsed, raw, at: Date.now() });
-    return true;
+  /** Sends text as it is (the Debug tab's raw frames). @param {string} raw */
+  sendRaw(raw) {
+    return this.client.sendRaw(raw);
   }
 
-  /** @param {number} [code] @param {string} [reason] */
-  close(code = 1000, reason = 'client disconnect') {
-    this.#ws?.close(code, reason);
+  /** Ends the connection for good (until the next open). */
+  close() {
+    this.client.close();
   }
 
   /** @param {string} type @param {unknown} detail */
@@ -117,3 +109,5 @@ export class BeaconSocket extends EventTarget {
     this.dispatchEvent(new CustomEvent(type, { detail }));
   }
 }
+
+export { closeMeaning };
