@@ -61,6 +61,8 @@ export class Connection extends Emitter<BeaconClientEvents> {
     if (!this.#stopped) return;
     this.#stopped = false;
     this.#attempt = 0;
+    // An explicit connect asks getToken afresh (the user may have changed); reconnects reuse a good token.
+    this.#token = undefined;
     void this.#open();
   }
 

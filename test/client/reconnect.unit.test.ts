@@ -156,3 +156,23 @@ test('close() while waiting to reconnect: the last close is said again, now fina
   await settle();
   assert.equal(FakeSocket.all.length, 1);
 });
+
+test('connect() after close() asks getToken again; a reconnect reuses a token still good', async () => {
+  let calls = 0;
+  const h = harness({
+    getToken: () => {
+      calls += 1;
+      return token();
+    },
+  });
+  const socket = await authenticate(h);
+  socket.serverClose(1006);
+  await settle();
+  h.clock.advance(h.of('disconnected').at(-1).delayMs);
+  await settle();
+  assert.equal(calls, 1, 'reconnect: same token');
+  h.client.close();
+  h.client.connect();
+  await settle();
+  assert.equal(calls, 2, 'explicit connect: asked again');
+});
