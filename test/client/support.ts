@@ -55,9 +55,12 @@ export function record<K extends keyof BeaconClientEvents>(client: BeaconClient,
  * load balancer, so a server can restart (on a new port) behind one address. A connection
  * to a target that is down is dropped, as a balancer with no backend would.
  */
-export async function forwarder(target: () => number): Promise<{ port: number; close(): Promise<void> }> {
+export async function forwarder(target: () => number): Promise<{ port: number; pause(on: boolean): void; close(): Promise<void> }> {
   const sockets = new Set<Socket>();
+  let paused = false;
   const server = createServer((inbound) => {
+    // Paused: no backend, as a balancer with every node down.
+    if (paused) return void inbound.destroy();
     const outbound = connect(target(), '127.0.0.1');
     for (const s of [inbound, outbound]) {
       sockets.add(s);
@@ -75,6 +78,9 @@ export async function forwarder(target: () => number): Promise<{ port: number; c
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     port: (server.address() as AddressInfo).port,
+    pause(on) {
+      paused = on;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
