@@ -2,7 +2,7 @@
 // channel subscriptions that survive reconnects: resubscribed `since` the last position
 // seen, recovered publications delivered before live ones, each publication exactly once.
 
-import type { ClientEvents, Publication, ReplyOf, ServerEvents, StreamPosition } from '../../src/protocol/index.js';
+import type { ClientEvents, Publication, ReplyOf, RequestName, ServerEvents, StreamPosition } from '../../src/protocol/index.js';
 import { Connection } from './connection.js';
 import { BeaconError } from './errors.js';
 import { Subscriptions, type Subscription } from './subscriptions.js';
@@ -11,11 +11,27 @@ import type { ClientOptions, SubscribedEvent } from './types.js';
 /** Pushes handed to the application as they are. */
 const PASSED = new Set(['message', 'authenticated_message', 'user_status', 'user_count', 'join', 'leave']);
 
+/** Data optional for the requests whose data may be absent. */
+export type DataArgs<K extends keyof ClientEvents> = undefined extends ClientEvents[K] ? [data?: ClientEvents[K]] : [data: ClientEvents[K]];
+
 export class BeaconClient extends Connection {
   readonly #subs = new Subscriptions();
 
   constructor(options: ClientOptions) {
     super(options);
+  }
+
+  /** Sends one request and resolves with the frame that answers it (see the protocol's Replies). */
+  request<K extends RequestName>(event: K, ...args: DataArgs<K>): Promise<ReplyOf<K>> {
+    return this.requestAny(event, args[0]) as Promise<ReplyOf<K>>;
+  }
+
+  /**
+   * Any event as a numbered request, untyped (for tools such as a console); the answer is
+   * the frame's data. `id` is undefined when the socket is not open.
+   */
+  call(event: string, data?: unknown): { id: number | undefined; answer: Promise<unknown> } {
+    return this.startRequest(event, data);
   }
 
   /**

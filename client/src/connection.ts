@@ -2,7 +2,7 @@
 // token refreshes, and come back after a close that allows it (full-jitter backoff). The
 // channel side and the request methods build on it in client.ts.
 
-import type { ClientEvents, ReplyOf, RequestName, ResponseData, ServerEvents } from '../../src/protocol/index.js';
+import type { ResponseData, ServerEvents } from '../../src/protocol/index.js';
 import { DEFAULT_BACKOFF, backoffDelay } from './backoff.js';
 import { FINAL_CLOSE_CODES, closeMeaning } from './closeCodes.js';
 import { Emitter } from './emitter.js';
@@ -10,15 +10,13 @@ import { BeaconError } from './errors.js';
 import { OPEN, defaultWebSocket, systemTimers, type Timers, type WebSocketConstructor, type WebSocketLike } from './host.js';
 import { Requests } from './requests.js';
 import { readClaims, refreshAt } from './token.js';
+import { TokenKeeper } from './tokens.js';
 import type { BeaconClientEvents, ClientOptions, ClientState } from './types.js';
 
 const REQUEST_TIMEOUT_MS = 10_000;
 const REFRESH_MARGIN_MS = 60_000;
 /** Refreshes are never closer than this; one that got no fresh token retries after half the time left, or this. */
 const REFRESH_RETRY_MIN_MS = 1_000;
-
-/** Data optional for the requests whose data may be absent. */
-export type DataArgs<K extends keyof ClientEvents> = undefined extends ClientEvents[K] ? [data?: ClientEvents[K]] : [data: ClientEvents[K]];
 
 export class Connection extends Emitter<BeaconClientEvents> {
   state: ClientState = 'idle';
@@ -33,15 +31,12 @@ export class Connection extends Emitter<BeaconClientEvents> {
   #stopped = true;
   #reconnectTimer: unknown;
   #refreshTimer: unknown;
-  /** The newest token getToken gave, and the one the current connection registered with. */
-  #token: string | undefined;
+  readonly #tokens: TokenKeeper;
+  /** The token the current connection registered with. */
   #connToken: string | undefined;
-  /** The username getToken named with its token, when it named one. */
-  #claimed: string | undefined;
   #refreshing: Promise<void> | undefined;
   /** Server time minus local time, from the `connect` greeting. */
   #skew = 0;
-  #expiredSaid: string | undefined;
   #refreshReconnect = false;
   /** The last close, for close() while waiting to reconnect. */
   #last = { code: 1000, reason: '' };
@@ -51,6 +46,7 @@ export class Connection extends Emitter<BeaconClientEvents> {
     this.#options = options;
     this.timers = options.timers ?? systemTimers;
     this.requests = new Requests(this.timers);
+    this.#tokens = new TokenKeeper(options.getToken);
     const WebSocket = options.WebSocket ?? defaultWebSocket();
     if (WebSocket === undefined) throw new TypeError('No WebSocket here: pass one as options.WebSocket (in Node 20, the `ws` package)');
     this.#WebSocket = WebSocket;
@@ -62,7 +58,7 @@ export class Connection extends Emitter<BeaconClientEvents> {
     this.#stopped = false;
     this.#attempt = 0;
     // An explicit connect asks getToken afresh (the user may have changed); reconnects reuse a good token.
-    this.#token = undefined;
+    this.#tokens.latest = undefined;
     void this.#open();
   }
 
@@ -81,11 +77,6 @@ export class Connection extends Emitter<BeaconClientEvents> {
     else this.#ended(1000, 'client disconnect', false, null);
   }
 
-  /** Sends one request and resolves with the frame that answers it (see the protocol's Replies). */
-  request<K extends RequestName>(event: K, ...args: DataArgs<K>): Promise<ReplyOf<K>> {
-    return this.requestAny(event, args[0]) as Promise<ReplyOf<K>>;
-  }
-
   /** Sends text as it is (a console's raw frames); false when the socket is not open. */
   sendRaw(raw: string): boolean {
     if (this.#ws?.readyState !== OPEN) return false;
@@ -101,14 +92,6 @@ export class Connection extends Emitter<BeaconClientEvents> {
 
   protected requestAny(event: string, data: unknown): Promise<unknown> {
     return this.startRequest(event, data).answer;
-  }
-
-  /**
-   * Any event as a numbered request, untyped (for tools such as a console); the answer is
-   * the frame's data. `id` is undefined when the socket is not open.
-   */
-  call(event: string, data?: unknown): { id: number | undefined; answer: Promise<unknown> } {
-    return this.startRequest(event, data);
   }
 
   /** Sends a numbered request; `id` is undefined when the socket is not open (the answer rejects). */
@@ -133,7 +116,7 @@ export class Connection extends Emitter<BeaconClientEvents> {
     this.emit('connecting', { attempt: this.#attempt });
     let token: string | undefined;
     try {
-      token = await this.#tokenForConnect();
+      token = await this.#tokens.forConnect(this.#margin(), this.#skew, this.timers.now());
     } catch (error) {
       this.emit('error', new BeaconError('token_unavailable', `getToken failed: ${String(error)}`));
       return this.#ended(0, 'no token', true, null);
@@ -155,28 +138,6 @@ export class Connection extends Emitter<BeaconClientEvents> {
     ws.addEventListener('close', (e) => {
       if (ws === this.#ws) void this.#closed(e.code, e.reason);
     });
-  }
-
-  /** The token still good enough to connect with, else a fresh one from getToken. */
-  async #tokenForConnect(): Promise<string | undefined> {
-    const getToken = this.#options.getToken;
-    if (getToken === undefined) return undefined;
-    const due = this.#token === undefined ? undefined : refreshAt(readClaims(this.#token), this.#margin(), this.#skew, this.timers.now());
-    if (this.#token !== undefined && due !== undefined && due > this.timers.now()) return this.#token;
-    this.#token = await this.#ask(getToken);
-    return this.#token;
-  }
-
-  /** Calls getToken; null means "connect without a token". */
-  async #ask(getToken: NonNullable<ClientOptions['getToken']>): Promise<string | undefined> {
-    const answer = await getToken();
-    if (answer === null) return undefined;
-    if (typeof answer === 'string') {
-      this.#claimed = undefined;
-      return answer;
-    }
-    this.#claimed = answer.username;
-    return answer.token;
   }
 
   #receive(raw: string): void {
@@ -228,7 +189,7 @@ export class Connection extends Emitter<BeaconClientEvents> {
   }
 
   async #register(token: string): Promise<{ username: string; user_id: number }> {
-    const username = this.#claimed ?? readClaims(token).username ?? '';
+    const username = this.#tokens.usernameFor(token);
     const answer = (await this.requestAny('register_user', { token, username })) as ResponseData;
     if (!answer.ok) throw new BeaconError(answer.code, answer.message, 'register_user');
     return { username: answer.username, user_id: answer.user_id };
@@ -246,7 +207,7 @@ export class Connection extends Emitter<BeaconClientEvents> {
   #scheduleRefresh(delayMs?: number): void {
     this.timers.clearTimeout(this.#refreshTimer);
     const token = this.#connToken;
-    if (token === undefined || this.#options.getToken === undefined) return;
+    if (token === undefined || !this.#tokens.enabled) return;
     const at = refreshAt(readClaims(token), this.#margin(), this.#skew, this.timers.now());
     if (at === undefined) return;
     // The floor keeps a token that is already due (a short one, a slow login) from a refresh loop.
@@ -258,13 +219,11 @@ export class Connection extends Emitter<BeaconClientEvents> {
     const ws = this.#ws;
     let token: string | undefined;
     try {
-      const getToken = this.#options.getToken;
-      token = getToken === undefined ? undefined : await this.#ask(getToken);
+      token = await this.#tokens.ask();
     } catch (error) {
       this.emit('error', new BeaconError('token_unavailable', `getToken failed: ${String(error)}`));
     }
     this.#refreshing = undefined;
-    if (token !== undefined) this.#token = token;
     if (ws !== this.#ws || this.state !== 'authenticated') return;
     if (token === undefined || token === this.#connToken) {
       const exp = (readClaims(this.#connToken ?? '').exp ?? 0) * 1000 - this.#skew;
@@ -282,9 +241,7 @@ export class Connection extends Emitter<BeaconClientEvents> {
   }
 
   #sayExpired(token: string | undefined): void {
-    if (token === undefined || token === this.#expiredSaid) return;
-    this.#expiredSaid = token;
-    this.emit('token_expired', { message: 'Token has expired!' });
+    if (this.#tokens.firstExpiry(token)) this.emit('token_expired', { message: 'Token has expired!' });
   }
 
   /** What every end of a socket clears: the user, the refresh, the requests in flight. */
@@ -304,7 +261,8 @@ export class Connection extends Emitter<BeaconClientEvents> {
       // Getting a fresh token may have been a new login, which replaces this connection's
       // token: then the replacement was ours, and the fresh token reconnects at once.
       await this.#refreshing;
-      if (this.#token !== undefined && this.#token !== this.#connToken && !this.#stopped) {
+      const latest = this.#tokens.latest;
+      if (latest !== undefined && latest !== this.#connToken && !this.#stopped) {
         this.#refreshReconnect = true;
         return this.#ended(code, reason, true, 0);
       }
