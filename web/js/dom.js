@@ -49,3 +49,10 @@ export function pretty(value) {
   if (value === undefined) return '';
   return typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value, null, 2);
 }
+
+/** A form's result line: its text, and its kind for the colour. @param {string} id @param {'ok' | 'error' | 'info'} kind @param {string} text */
+export function showResult(id, kind, text) {
+  const el = byId(id);
+  el.dataset['kind'] = kind;
+  el.textContent = text;
+}

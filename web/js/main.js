@@ -5,14 +5,15 @@
 import { login, logout, peekClaims, register } from './api.js';
 import { CHANNEL_REQUESTS, ChannelsTab } from './channels.js';
 import { REVOKING_CODES, describeClose } from './closeCodes.js';
-import { byId, clock, duration, h } from './dom.js';
+import { byId, duration, showResult } from './dom.js';
 import { noteOf, titleOf } from './frameText.js';
 import { Inspector } from './inspector.js';
 import { MessageLog, RawFrames } from './log.js';
 import { Presence } from './presence.js';
 import { BeaconSocket, socketUrl } from './socket.js';
 import { setupTabs } from './tabs.js';
-import { forgetToken, keepToken, keptToken } from './tokenStore.js';
+import { setupTestingTab } from './testing.js';
+import { TokenField } from './tokenField.js';
 import { ConnectionTracker } from './tracker.js';
 
 const $ = byId;
@@ -33,7 +34,7 @@ presence.onChange = (users, connected) =>
 const socket = new BeaconSocket();
 new ChannelsTab(socket, log);
 const tracker = new ConnectionTracker();
-const token = () => area('token').value.trim();
+const token = () => tokenField.value;
 /** A token the server has told us is dead (logout, revocation): not offered to the inspector. */
 let deadToken = '';
 const inspector = new Inspector({
@@ -41,6 +42,7 @@ const inspector = new Inspector({
   whyNoToken: () => (token() !== '' && token() === deadToken ? 'This token is revoked.' : 'No token yet.'),
   tracker,
 });
+const tokenField = new TokenField(() => inspector.tokenChanged());
 
 /** Why the status line says what it says after a close (the last failure the server named). */
 let lastFailure = '';
@@ -69,12 +71,7 @@ function banner(title, text) {
   $('session-banner-text').textContent = text;
 }
 
-/** @param {string} id @param {'ok' | 'error' | 'info'} kind @param {string} text */
-function result(id, kind, text) {
-  const el = $(id);
-  el.dataset['kind'] = kind;
-  el.textContent = text;
-}
+const result = showResult;
 
 // ---- HTTP: register, log in, log out --------------------------------------------------
 
@@ -114,12 +111,8 @@ $('login-form').addEventListener('submit', async (e) => {
     const retry = res.status === 429 ? ' Too many attempts: wait a minute.' : '';
     return result('login-result', 'error', `${res.status} ${res.body?.error}: ${res.body?.message}.${retry}`);
   }
-  area('token').value = res.body.token;
-  input('ws-username').value = res.body.user.username;
-  keepToken({ token: res.body.token, username: res.body.user.username });
+  tokenField.set(res.body.token, res.body.user.username);
   result('login-result', 'ok', `Logged in as ${res.body.user.username}. Token valid for ${duration(res.body.expires_in * 1000)}.`);
-  showToken();
-  inspector.tokenChanged();
 });
 
 $('logout').addEventListener('click', async () => {
@@ -129,44 +122,11 @@ $('logout').addEventListener('click', async () => {
   log.add({ dir: 'http', title: `POST /logout → ${res.status}`, body: res.body });
   if (res.ok || res.status === 401) deadToken = t;
   if (res.ok) {
-    forgetToken();
+    tokenField.dropKept();
     result('session-result', 'ok', `${res.body.message}. The token is revoked: every connection using it is closed.`);
     $('token-meta').textContent = 'This token was revoked by logout. Log in again for a new one.';
     $('user-pill').hidden = true;
   } else result('session-result', 'error', `${res.status} ${res.body?.error}: ${res.body?.message}`);
-});
-
-function showToken() {
-  const t = token();
-  const meta = $('token-meta');
-  forgetButton.hidden = keptToken() === undefined;
-  if (!t) return void (meta.textContent = 'No token yet.');
-  const claims = peekClaims(t);
-  if (!claims) return void (meta.textContent = 'This does not look like a JWT; the server will decide.');
-  const exp = typeof claims['exp'] === 'number' ? claims['exp'] * 1000 : undefined;
-  const left = exp === undefined ? '' : exp < Date.now() ? ' · expired' : ` · expires ${clock(exp).slice(0, 5)} (in ${duration(exp - Date.now())})`;
-  const kept = keptToken()?.token === t ? ' · kept for this tab (sessionStorage) until it is closed or you forget it' : '';
-  meta.textContent = `${claims['username'] ?? '?'} · user ${claims['user_id'] ?? '?'}${left} · jti ${String(claims['jti'] ?? '?').slice(0, 8)}…${kept}`;
-  const pill = $('user-pill');
-  pill.textContent = `Token: ${claims['username'] ?? '?'}`;
-  pill.hidden = false;
-  if (!input('ws-username').value && typeof claims['username'] === 'string') input('ws-username').value = claims['username'];
-}
-/** Drops the kept token and clears the field (the token itself stays valid until logout or expiry). */
-const forgetButton = h('button', { className: 'btn btn--small', text: 'Forget token', attrs: { type: 'button', id: 'forget-token' } });
-$('token-meta').after(forgetButton);
-forgetButton.addEventListener('click', () => {
-  forgetToken();
-  area('token').value = '';
-  showToken();
-  inspector.tokenChanged();
-  result('session-result', 'info', 'Token forgotten by this tab. It still works until it expires or you log out: log out first to end it.');
-});
-area('token').addEventListener('input', () => {
-  const kept = keptToken();
-  if (kept !== undefined && kept.token !== token()) forgetToken();
-  showToken();
-  inspector.tokenChanged();
 });
 
 // ---- WebSocket ------------------------------------------------------------------------
@@ -221,25 +181,8 @@ socket.addEventListener('frame', (e) => {
     case 'response':
       if (!CHANNEL_REQUESTS.has(request?.event ?? '')) onResponse(data);
       break;
-    case 'message':
-      result('message-result', 'ok', `Echoed back${data.from ? ` from ${data.from}` : ' (not authenticated: from null)'}.`);
-      break;
-    case 'authenticated_message':
-      if (data.from === presence.me) result('auth-message-result', 'ok', `Delivered ${data.to ? `to ${data.to} only (direct)` : 'to everyone'} at ${clock(data.ts ?? Date.now())}.`);
-      break;
-    case 'pong_manual': {
-      const rtt = request ? performance.now() - request.sentAt : undefined;
-      result('ping-result', 'ok', rtt === undefined ? 'pong (unmatched)' : `${rtt.toFixed(1)} ms round trip`);
-      break;
-    }
-    case 'debug_connection':
-      showDebug(data);
-      break;
     case 'online_users':
       presence.replace(data);
-      break;
-    case 'connections_checked':
-      result('check-result', 'ok', `${data.active} active, ${data.removed} removed.`);
       break;
     case 'user_status':
       presence.status(data);
@@ -316,49 +259,9 @@ socket.addEventListener('connecting', (e) => {
   if (attempt > 0) setStatus('connecting', `Reconnecting… (attempt ${attempt})`);
 });
 
-// ---- Testing tab ----------------------------------------------------------------------
+// ---- Testing tab (testing.js) ---------------------------------------------------------
 
-$('message-form').addEventListener('submit', (e) => {
-  e.preventDefault();
-  const text = area('message-data').value;
-  let data;
-  try {
-    data = JSON.parse(text);
-  } catch {
-    data = text;
-  }
-  socket.send('message', data);
-  result('message-result', 'info', 'Sent…');
-});
-
-$('auth-message-form').addEventListener('submit', (e) => {
-  e.preventDefault();
-  const to = input('auth-to').value.trim();
-  /** @type {{ text: string, to?: string }} */
-  const data = { text: input('auth-text').value };
-  if (to) data.to = to;
-  socket.send('authenticated_message', data);
-  result('auth-message-result', 'info', 'Sent…');
-});
-
-$('send-ping').addEventListener('click', () => {
-  socket.send('ping_manual', { t: Date.now() });
-  result('ping-result', 'info', 'waiting for pong…');
-});
-for (const id of ['send-debug', 'send-debug-2']) $(id).addEventListener('click', () => socket.send('debug_connection'));
-$('send-online').addEventListener('click', () => socket.send('get_online_users'));
-$('send-check').addEventListener('click', () => socket.send('check_connections'));
-
-/** @param {Record<string, unknown>} data */
-function showDebug(data) {
-  /** @type {Array<[string, unknown]>} */
-  const rows = Object.entries(data).map(([k, v]) => {
-    if ((k === 'connected_at' || k === 'token_expires_at') && typeof v === 'number') return [k, `${new Date(v).toLocaleString()} (${v})`];
-    return [k, v];
-  });
-  $('debug-kv').replaceChildren(...rows.map(([k, v]) => h('div', {}, [h('dt', { text: k }), h('dd', { text: v === null ? 'null' : String(v) })])));
-  result('debug-short', 'ok', `${data['state']} · ${data['username'] ?? 'anonymous'} · ${data['transport']} · from ${data['remote_address']}`);
-}
+setupTestingTab(socket, () => presence.me);
 
 // ---- Debug tab ------------------------------------------------------------------------
 
@@ -376,11 +279,4 @@ $('socket-url-hint').textContent = `Socket: ${socketUrl()}`;
 if (location.protocol === 'https:') /** @type {HTMLDetailsElement} */ ($('tls-note')).open = true;
 refreshControls();
 presence.clear();
-const kept = keptToken();
-if (kept !== undefined) {
-  area('token').value = kept.token;
-  input('ws-username').value = kept.username;
-  result('session-result', 'info', `Token of ${kept.username} restored for this tab (sessionStorage): Connect & Register to use it, or Forget token.`);
-}
-showToken();
 log.add({ dir: 'sys', title: 'Console ready', note: 'Register or log in, then Connect & Register.' });
