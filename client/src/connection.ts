@@ -40,6 +40,7 @@ export class Connection extends Emitter<BeaconClientEvents> {
   #refreshReconnect = false;
   /** The last close, for close() while waiting to reconnect. */
   #last = { code: 1000, reason: '' };
+  #generation = 0;
 
   constructor(options: ClientOptions) {
     super();
@@ -66,6 +67,7 @@ export class Connection extends Emitter<BeaconClientEvents> {
   close(): void {
     if (this.#stopped) return;
     this.#stopped = true;
+    this.#generation += 1;
     this.timers.clearTimeout(this.#reconnectTimer);
     const ws = this.#ws;
     if (ws?.readyState === OPEN) this.sendRaw(JSON.stringify({ event: 'disconnect', data: { reason: 'client disconnect' } }));
@@ -102,16 +104,16 @@ export class Connection extends Emitter<BeaconClientEvents> {
     return { id, answer };
   }
 
-  /** A direct reply, before its promise settles: subclasses act on it in frame order. */
+  // Hooks for BeaconClient, called in frame order: a direct reply (before its promise
+  // settles), a frame that answers no request, authenticated (again), the socket gone.
   protected answered(_request: string, _event: string, _data: unknown): void {}
-  /** A frame that answers no request. */
   protected pushed(_event: string, _data: unknown): void {}
-  /** Authenticated (again): subclasses resubscribe. */
   protected online(): void {}
-  /** The socket is gone. */
   protected offline(): void {}
 
   async #open(): Promise<void> {
+    // A close() (and a connect()) while getToken is out makes this attempt stale.
+    const generation = ++this.#generation;
     this.#setState('connecting');
     this.emit('connecting', { attempt: this.#attempt });
     let token: string | undefined;
@@ -121,12 +123,19 @@ export class Connection extends Emitter<BeaconClientEvents> {
       this.emit('error', new BeaconError('token_unavailable', `getToken failed: ${String(error)}`));
       return this.#ended(0, 'no token', true, null);
     }
-    if (this.#stopped) return;
+    if (this.#stopped || generation !== this.#generation) return;
     if (token !== undefined && this.#expired(token)) {
       this.#sayExpired(token);
       return this.#ended(0, 'token expired', true, null);
     }
-    const ws = new this.#WebSocket(this.#options.url);
+    let ws: WebSocketLike;
+    try {
+      ws = new this.#WebSocket(this.#options.url);
+    } catch (error) {
+      // A URL the WebSocket class refuses will not get better by retrying.
+      this.emit('error', new BeaconError('not_connected', `cannot open ${this.#options.url}: ${String(error)}`));
+      return this.#ended(0, 'bad url', false, null);
+    }
     this.#ws = ws;
     this.#connToken = token;
     // The close that always follows an error says what happened; `ws` throws an error

@@ -176,3 +176,30 @@ test('connect() after close() asks getToken again; a reconnect reuses a token st
   await settle();
   assert.equal(calls, 2, 'explicit connect: asked again');
 });
+
+test('close() then connect() while getToken is out opens one socket, not two', async () => {
+  let release: (t: string) => void = () => {};
+  const h = harness({ getToken: () => new Promise<string>((resolve) => (release = resolve)) });
+  h.client.connect();
+  const first = release;
+  h.client.close();
+  h.client.connect();
+  first(token());
+  release(token());
+  await settle();
+  assert.equal(FakeSocket.all.length, 1);
+});
+
+test('a URL the WebSocket class refuses is an error, not an unhandled rejection', async () => {
+  class Refusing extends FakeSocket {
+    constructor(url: string) {
+      super(url);
+      throw new SyntaxError('bad url');
+    }
+  }
+  const h = harness({ WebSocket: Refusing });
+  h.client.connect();
+  await settle();
+  assert.equal(h.of('error')[0].code, 'not_connected');
+  assert.deepEqual(h.of('disconnected').map((d) => d.reconnect), [false]);
+});
