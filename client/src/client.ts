@@ -123,17 +123,24 @@ export class BeaconClient extends Connection {
     this.#subs.offline();
   }
 
-  async #send(sub: Subscription): Promise<SubscribedEvent> {
+  #send(sub: Subscription): Promise<SubscribedEvent> {
+    if (sub.pending !== undefined) return sub.pending as Promise<SubscribedEvent>;
     const since = sub.position;
     sub.since = since;
-    try {
-      const answer = await this.request('subscribe', since === undefined ? { channel: sub.channel } : { channel: sub.channel, since });
-      return this.#event(answer, since);
-    } catch (error) {
-      // A first subscribe that was refused leaves nothing behind.
-      if (since === undefined && (error as BeaconError).code !== 'disconnected') this.#subs.remove(sub.channel);
-      throw error;
-    }
+    const answer = this.request('subscribe', since === undefined ? { channel: sub.channel } : { channel: sub.channel, since }).then(
+      (reply) => this.#event(reply, since),
+      (error: BeaconError) => {
+        // A first subscribe that was refused leaves nothing behind.
+        if (since === undefined && error.code !== 'disconnected') this.#subs.remove(sub.channel);
+        throw error;
+      },
+    );
+    sub.pending = answer;
+    const done = () => {
+      if (sub.pending === answer) sub.pending = undefined;
+    };
+    answer.then(done, done);
+    return answer;
   }
 
   /** In frame order: the answer, then what it recovered, before any later frame. */

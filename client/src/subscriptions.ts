@@ -12,6 +12,8 @@ export interface Subscription {
   live: boolean;
   /** What the `subscribe` in flight asked to recover from, if anything. */
   since: StreamPosition | undefined;
+  /** The `subscribe` in flight: a second subscribe() waits for it (the server refuses two at once). */
+  pending: Promise<unknown> | undefined;
 }
 
 export class Subscriptions {
@@ -23,7 +25,7 @@ export class Subscriptions {
 
   add(channel: string): Subscription {
     let sub = this.#subs.get(channel);
-    if (sub === undefined) this.#subs.set(channel, (sub = { channel, position: undefined, live: false, since: undefined }));
+    if (sub === undefined) this.#subs.set(channel, (sub = { channel, position: undefined, live: false, since: undefined, pending: undefined }));
     return sub;
   }
 

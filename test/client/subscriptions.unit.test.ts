@@ -132,3 +132,15 @@ describe('subscriptions', () => {
     assert.equal(next.sent.filter((f) => f.event === 'subscribe').length, 0);
   });
 });
+
+test('a second subscribe() while the first is out waits for it: one frame, one answer', async () => {
+  const h = harness({ getToken: token });
+  const socket = await authenticate(h);
+  const one = h.client.subscribe('room:lobby');
+  const two = h.client.subscribe('room:lobby');
+  await settle();
+  const frames = socket.sent.filter((f) => f.event === 'subscribe');
+  assert.equal(frames.length, 1);
+  socket.receive('subscribed', subscribed(0), frames[0]?.id);
+  assert.deepEqual(await one, await two);
+});
