@@ -1,0 +1,8 @@
+// The Redis bindings of cluster mode: the Bus (fan-out and presence across nodes), the
+// channel history in Redis streams, and the login throttle's shared counts.
+
+export { createRedisBus } from './redisBus.js';
+export type { RedisBus, RedisBusOptions } from './redisBus.js';
+export type { RedisLogger } from './connection.js';
+export { redisKeys } from './keys.js';
+export type { RedisKeys } from './keys.js';

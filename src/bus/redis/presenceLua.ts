@@ -1,0 +1,142 @@
+// The presence scripts. Each transition is one script, so the per-node hash, the
+// cluster-wide count per user, the ordering counter and the published change move together
+// and every transition is published exactly once, however many nodes act at the same time.
+// Deadlines use Redis's clock (TIME), so nodes with skewed clocks still agree who is dead.
+
+import { defineScript } from './connection.js';
+
+/**
+ * Shared helpers. A published change is `{"s": seq, "n": node, "t": 1 when the user went
+ * online / offline cluster-wide else 0, "e": ConnectionAuthenticated | ConnectionClosed}`.
+ */
+const HELPERS = `
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local function int(x) return string.format('%d', x) end
+local function announce(channel, seqkey, node, t, event)
+  local seq = redis.call('INCR', seqkey)
+  redis.call('PUBLISH', channel, '{"s":' .. seq .. ',"n":' .. cjson.encode(node) .. ',"t":' .. t .. ',"e":' .. event .. '}')
+end
+local function counted_up(channel, counts, seqkey, node, uid, data)
+  local t = 0
+  if redis.call('HINCRBY', counts, uid, 1) == 1 then t = 1 end
+  announce(channel, seqkey, node, t, '{"type":"ConnectionAuthenticated","data":' .. data .. '}')
+  return t
+end
+-- data is the stored ConnectionAuthenticated data; the caller has removed the sid already.
+local function counted_down(channel, counts, seqkey, node, sid, data, code, reason)
+  local uid = int(cjson.decode(data).userId)
+  local t = 0
+  if redis.call('HINCRBY', counts, uid, -1) <= 0 then
+    redis.call('HDEL', counts, uid)
+    t = 1
+  end
+  local closed = {type = 'ConnectionClosed', data = {sid = sid, userId = tonumber(uid), code = tonumber(code), reason = reason}}
+  announce(channel, seqkey, node, t, cjson.encode(closed))
+  return t
+end
+`;
+
+/**
+ * A connection of a registered node came up. KEYS: nodes, node hash, counts, seq.
+ * ARGV: node, sid, userId, data JSON, channel.
+ * Returns -1 when the node is not registered (it must sync), 0 when the sid was already
+ * counted, 1 when counted, 2 when counted and the user came online cluster-wide.
+ */
+export const presenceUp = defineScript(`${HELPERS}
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) == false then return -1 end
+if redis.call('HSETNX', KEYS[2], ARGV[2], ARGV[4]) == 0 then return 0 end
+return 1 + counted_up(ARGV[5], KEYS[3], KEYS[4], ARGV[1], ARGV[3], ARGV[4])
+`);
+
+/**
+ * A connection of this node went down. KEYS: node hash, counts, seq.
+ * ARGV: node, sid, code, reason, channel.
+ * Returns -1 when the sid was not counted, 0 when removed, 1 when the user went offline.
+ */
+export const presenceDown = defineScript(`${HELPERS}
+local data = redis.call('HGET', KEYS[1], ARGV[2])
+if data == false then return -1 end
+redis.call('HDEL', KEYS[1], ARGV[2])
+return counted_down(ARGV[5], KEYS[2], KEYS[3], ARGV[1], ARGV[2], data, ARGV[3], ARGV[4])
+`);
+
+/**
+ * Registers the node with its whole set of connections (start, after Redis came back, or
+ * after being reaped): renews the deadline, removes counted sids it no longer has and
+ * counts the ones missing. KEYS: nodes, node hash, counts, seq.
+ * ARGV: node, deadline ms, channel, code, reason, then sid, userId, data JSON per connection.
+ */
+export const presenceSync = defineScript(`${HELPERS}
+redis.call('ZADD', KEYS[1], int(now_ms() + tonumber(ARGV[2])), ARGV[1])
+local want = {}
+for i = 6, #ARGV, 3 do want[ARGV[i]] = true end
+local have = redis.call('HGETALL', KEYS[2])
+for i = 1, #have, 2 do
+  if not want[have[i]] then
+    redis.call('HDEL', KEYS[2], have[i])
+    counted_down(ARGV[3], KEYS[3], KEYS[4], ARGV[1], have[i], have[i + 1], ARGV[4], ARGV[5])
+  end
+end
+for i = 6, #ARGV, 3 do
+  if redis.call('HSETNX', KEYS[2], ARGV[i], ARGV[i + 2]) == 1 then
+    counted_up(ARGV[3], KEYS[3], KEYS[4], ARGV[1], ARGV[i + 1], ARGV[i + 2])
+  end
+end
+return 1
+`);
+
+/**
+ * The heartbeat: renews this node's deadline and, when asked to, reaps every node past its
+ * own (their connections removed and counted down, each change published once: the script
+ * runs alone, so a second reaper finds nothing left). Node hashes are addressed by prefix,
+ * which is fine on one Redis (not a Redis Cluster). KEYS: nodes, counts, seq.
+ * ARGV: node, deadline ms, reap (1/0), channel, code, reason, node hash prefix.
+ * Returns -1 when this node is not registered (it must sync), else how many nodes it reaped.
+ */
+export const presenceHeartbeat = defineScript(`${HELPERS}
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) == false then return -1 end
+local now = now_ms()
+redis.call('ZADD', KEYS[1], int(now + tonumber(ARGV[2])), ARGV[1])
+if ARGV[3] ~= '1' then return 0 end
+local dead = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. int(now))
+for _, node in ipairs(dead) do
+  local key = ARGV[7] .. node
+  local have = redis.call('HGETALL', key)
+  for i = 1, #have, 2 do
+    counted_down(ARGV[4], KEYS[2], KEYS[3], node, have[i], have[i + 1], ARGV[5], ARGV[6])
+  end
+  redis.call('DEL', key)
+  redis.call('ZREM', KEYS[1], node)
+end
+return #dead
+`);
+
+/**
+ * A node leaving cleanly: every connection it still has counted down, then it is gone.
+ * KEYS: nodes, node hash, counts, seq. ARGV: node, channel, code, reason.
+ */
+export const presenceLeave = defineScript(`${HELPERS}
+local have = redis.call('HGETALL', KEYS[2])
+for i = 1, #have, 2 do
+  counted_down(ARGV[2], KEYS[3], KEYS[4], ARGV[1], have[i], have[i + 1], ARGV[3], ARGV[4])
+end
+redis.call('DEL', KEYS[2])
+redis.call('ZREM', KEYS[1], ARGV[1])
+return #have / 2
+`);
+
+/**
+ * The cluster's presence at one instant: the seq of the last published change, then node
+ * id and its HGETALL for every registered node. KEYS: nodes, seq. ARGV: node hash prefix.
+ */
+export const presenceSnapshot = defineScript(`
+local out = {tonumber(redis.call('GET', KEYS[2]) or '0')}
+for _, node in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  table.insert(out, node)
+  table.insert(out, redis.call('HGETALL', ARGV[1] .. node))
+end
+return out
+`);
