@@ -24,6 +24,8 @@ export interface ClusterView {
   orphansDueAt(): number | undefined;
   /** Other nodes' connections known now. */
   readonly size: number;
+  /** Each of them as the change that brought it (for a listener that arrives late). */
+  current(): IterableIterator<EventOf<'ConnectionAuthenticated'>>;
 }
 
 export interface ClusterViewOptions {
@@ -124,6 +126,9 @@ export function createClusterView(options: ClusterViewOptions): ClusterView {
     },
     get size() {
       return sids.size;
+    },
+    *current() {
+      for (const entry of sids.values()) yield entry.up;
     },
   };
 }

@@ -16,6 +16,8 @@ export interface NodePresence {
   up(change: EventOf<'ConnectionAuthenticated'>): void;
   down(change: EventOf<'ConnectionClosed'>): void;
   has(sid: string): boolean;
+  /** This node's connections, as the changes that brought them. */
+  current(): IterableIterator<EventOf<'ConnectionAuthenticated'>>;
   /** Renews the deadline (re-registering when Redis no longer knows this node); may reap. */
   beat(reap: boolean): Promise<void>;
   /** Registers the whole local set of connections. */
@@ -91,6 +93,7 @@ export function createNodePresence(options: NodePresenceOptions): NodePresence {
       presenceDown(cmd, [nodeKey, keys.userCounts, keys.presenceSeq], args).catch((err: unknown) => unsynced(err));
     },
     has: (sid) => local.has(sid),
+    current: () => local.values(),
     async beat(reap) {
       if (!connected()) return;
       if (!registered) return sync();

@@ -238,6 +238,14 @@ export async function createRedisBus(options: RedisBusOptions): Promise<RedisBus
     remoteConnections: () => view.size,
     listen(listener) {
       listeners.add(listener);
+      // Presence heard before this listener came (the snapshot at start) is told to it now.
+      for (const known of [...presence.current(), ...view.current()]) {
+        try {
+          listener.presence?.(known);
+        } catch (err) {
+          logger.warn({ err }, 'bus listener failed');
+        }
+      }
       return () => void listeners.delete(listener);
     },
     abandon() {
