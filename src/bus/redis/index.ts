@@ -6,3 +6,7 @@ export type { RedisBus, RedisBusOptions } from './redisBus.js';
 export type { RedisLogger } from './connection.js';
 export { redisKeys } from './keys.js';
 export type { RedisKeys } from './keys.js';
+export { createRedisHistory } from './redisHistory.js';
+export type { RedisChannelHistory, RedisHistoryOptions } from './redisHistory.js';
+export { createRedisThrottle } from './redisThrottle.js';
+export type { AsyncThrottle, RedisThrottleOptions } from './redisThrottle.js';
