@@ -6,10 +6,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
-import { redisKeys } from '../../src/bus/index.js';
+import { createRedisBus, redisKeys } from '../../src/bus/index.js';
 import { BeaconError } from '../../src/errors.js';
 import { redisSkipReason, startRedis, type RedisServer } from '../support/redis.js';
-import { down, freshPrefix, startNode, up, type Node } from '../support/redisNodes.js';
+import { freePort } from '../support/process.js';
+import { down, freshPrefix, quietLogger, startNode, up, type Node } from '../support/redisNodes.js';
 
 const skip = redisSkipReason();
 
@@ -113,6 +114,14 @@ describe('Redis bus: fan-out across nodes', { skip }, () => {
     assert.equal(b.rec.of('topic', 'user_count').length, 0);
     assert.equal(a.rec.of('topic', 'authenticated_message').length, 2, 'no local double delivery');
     await closeAll([a, b]);
+  });
+
+  test('a Redis that cannot be reached at start fails the start, naming REDIS_URL', async () => {
+    const port = await freePort(); // nothing listens there
+    await assert.rejects(
+      createRedisBus({ url: `redis://127.0.0.1:${port}`, logger: quietLogger, prefix: freshPrefix() }),
+      /REDIS_URL: cannot reach Redis/,
+    );
   });
 
   test('Redis down: unhealthy, publishes reject unavailable; back: healthy and delivering again', async () => {

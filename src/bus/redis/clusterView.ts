@@ -89,6 +89,7 @@ export function createClusterView(options: ClusterViewOptions): ClusterView {
     rebase(snapshot) {
       const now = clock.now();
       const present = new Set<string>();
+      // Ups before downs: a user whose connection moved between sids never dips to none here.
       for (const [node, ups] of snapshot.nodes) {
         if (node === nodeId) continue;
         orphans.delete(node);

@@ -26,8 +26,12 @@ local function counted_up(channel, counts, seqkey, node, uid, data)
   return t
 end
 -- data is the stored ConnectionAuthenticated data; the caller has removed the sid already.
+-- A value that does not decode was never counted by these scripts: dropped, not fatal, or
+-- one bad entry would stop every later reap.
 local function counted_down(channel, counts, seqkey, node, sid, data, code, reason)
-  local uid = int(cjson.decode(data).userId)
+  local ok, stored = pcall(cjson.decode, data)
+  if not ok or type(stored) ~= 'table' or type(stored.userId) ~= 'number' then return 0 end
+  local uid = int(stored.userId)
   local t = 0
   if redis.call('HINCRBY', counts, uid, -1) <= 0 then
     redis.call('HDEL', counts, uid)

@@ -152,11 +152,19 @@ export async function createRedisBus(options: RedisBusOptions): Promise<RedisBus
   });
   sub.on('ready', () => void rebase());
 
-  await Promise.all([connectOrFail(cmd), connectOrFail(sub)]);
-  connectedSince = clock.now();
-  await presence.sync();
-  await rebase();
-  if (!healthy()) throw new Error('REDIS_URL: could not register this node with Redis');
+  try {
+    await Promise.all([connectOrFail(cmd), connectOrFail(sub)]);
+    connectedSince = clock.now();
+    await presence.sync();
+    await rebase();
+    if (!healthy()) throw new Error('REDIS_URL: could not register this node with Redis');
+  } catch (err) {
+    // Neither connection may go on reconnecting behind a start that failed.
+    closed = true;
+    cmd.disconnect();
+    sub.disconnect();
+    throw err;
+  }
 
   let beating = false;
   const tick = async (): Promise<void> => {
