@@ -132,6 +132,7 @@ describe('Redis bus: fan-out across nodes', { skip }, () => {
     await a.rec.until('unhealthy', () => a.rec.of('health', 'unhealthy').length === 1);
     await assert.rejects(a.bus.publish('room:r', 'publication', { n: 1 }), (err: unknown) => err instanceof BeaconError && err.code === 'unavailable');
     await assert.rejects(a.bus.deliver([1], 'authenticated_message', {}), (err: unknown) => err instanceof BeaconError && err.code === 'unavailable');
+    assert.equal(a.bus.stats().refused, 2);
     await redis.start();
     await Promise.all([a, b].map((n) => n.rec.until('healthy again within 5 s', () => n.bus.healthy(), 5_000)));
     await a.bus.publish('room:r', 'publication', { n: 2 });

@@ -111,6 +111,7 @@ describe('Redis bus: cluster presence', { skip }, () => {
       assert.deepEqual(n.statuses().filter((s) => s.endsWith(':offline')), ['alice:offline'], `${n.bus.nodeId}: alice once, bob never`);
     }
     assert.deepEqual(published.list.filter((s) => s.startsWith('offline')), ['offline:1'], 'one offline transition cluster-wide');
+    assert.equal(a.bus.stats().reaped + b.bus.stats().reaped, 1, 'one of the two reaped it');
     // Both live nodes reap on their heartbeats; the script leaves nothing for the second.
     const probe = new Redis(redis.url);
     assert.deepEqual(await probe.zrange(redisKeys(prefix).nodes, '0', '-1'), ['node0', 'node1']);

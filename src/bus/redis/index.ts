@@ -2,7 +2,7 @@
 // channel history in Redis streams, and the login throttle's shared counts.
 
 export { createRedisBus } from './redisBus.js';
-export type { RedisBus, RedisBusOptions } from './redisBus.js';
+export type { RedisBus, RedisBusOptions, RedisBusStats } from './redisBus.js';
 export type { RedisLogger } from './connection.js';
 export { redisKeys } from './keys.js';
 export type { RedisKeys } from './keys.js';

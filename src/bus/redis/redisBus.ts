@@ -8,53 +8,17 @@ import type { Redis } from 'ioredis';
 import { REDIS_HEARTBEAT_MS, REDIS_PRESENCE_DEADLINE_MS } from '../../constants.js';
 import { systemClock, type Clock } from '../../clock.js';
 import { BeaconError } from '../../errors.js';
-import type { Bus, BusListener, PresenceChange } from '../../ports/index.js';
-import { commandConnection, connectOrFail, subscriberConnection, unavailable, type RedisLogger } from './connection.js';
+import type { BusListener, PresenceChange } from '../../ports/index.js';
+import { commandConnection, connectOrFail, subscriberConnection, unavailable } from './connection.js';
 import { createClusterView } from './clusterView.js';
 import { decodeMessage, encodeMessage, redisKeys } from './keys.js';
 import { createNodePresence } from './nodePresence.js';
 import { presenceSnapshot } from './presenceLua.js';
 import { parseSnapshot } from './presenceWire.js';
 import { createSubscriptions } from './subscriptions.js';
+import type { RedisBus, RedisBusOptions } from './redisBusTypes.js';
 
-export interface RedisBusOptions {
-  url: string;
-  /** Unique per running node; default a random id (a restarted node is a new node). */
-  nodeId?: string;
-  clock?: Clock;
-  logger: RedisLogger;
-  /** Key and channel prefix (default REDIS_KEY_PREFIX): nodes of one service share it. */
-  prefix?: string;
-  /**
-   * Topics every local authenticated connection listens to (the hub's AUTHENTICATED_TOPIC):
-   * joined on each connectionUp and left on its connectionDown, so the hub need not call join.
-   */
-  connectionTopics?: readonly string[];
-  heartbeatMs?: number;
-  deadlineMs?: number;
-  /** Told each time healthy() changes. */
-  onHealth?(healthy: boolean): void;
-}
-
-/** The Bus as Redis binds it; what needs Redis answers a promise that rejects `unavailable`. */
-export interface RedisBus extends Bus {
-  readonly nodeId: string;
-  /** Resolves once delivered to Redis; rejects `unavailable` (nothing is half-delivered in silence). */
-  publish(topic: string, event: string, data: unknown): Promise<void>;
-  deliver(userIds: readonly number[], event: string, data: unknown): Promise<void>;
-  /**
-   * A local listener of `topic` arrived / went (counted: each join wants its leave); the
-   * node is subscribed from the first join to the last leave. Settles once Redis has it.
-   */
-  join(topic: string): Promise<void>;
-  leave(topic: string): Promise<void>;
-  /** Both connections up, this node registered, the cluster's presence heard in full. */
-  healthy(): boolean;
-  /** Other nodes' connections this node knows of. */
-  remoteConnections(): number;
-  /** Stops at once without leaving presence, as SIGKILL would: for tests of reaping. */
-  abandon(): void;
-}
+export type { RedisBus, RedisBusOptions, RedisBusStats } from './redisBusTypes.js';
 
 export async function createRedisBus(options: RedisBusOptions): Promise<RedisBus> {
   const nodeId = options.nodeId ?? randomUUID();
@@ -91,7 +55,8 @@ export async function createRedisBus(options: RedisBusOptions): Promise<RedisBus
     emit: toPresence,
     onBad: (raw) => logger.warn({ raw }, 'malformed presence entry ignored'),
   });
-  const presence = createNodePresence({ cmd, keys, nodeId, deadlineMs, logger });
+  const counters = { published: 0, received: 0, refused: 0, reaped: 0, rebases: 0 };
+  const presence = createNodePresence({ cmd, keys, nodeId, deadlineMs, logger, onReaped: (n) => void (counters.reaped += n) });
 
   // ---- health
   /** Since when the command connection has been up without a break (reaping waits a deadline). */
@@ -116,7 +81,10 @@ export async function createRedisBus(options: RedisBusOptions): Promise<RedisBus
     const run = sub
       .subscribe(keys.presenceChannel)
       .then(() => presenceSnapshot(cmd, [keys.nodes, keys.presenceSeq], [keys.nodePrefix]))
-      .then((reply) => view.rebase(parseSnapshot(reply, (raw) => logger.warn({ raw }, 'malformed presence entry ignored'))))
+      .then((reply) => {
+        view.rebase(parseSnapshot(reply, (raw) => logger.warn({ raw }, 'malformed presence entry ignored')));
+        counters.rebases++;
+      })
       .catch((err: unknown) => logger.warn({ err, nodeId }, 'redis presence snapshot failed'))
       .finally(() => {
         rebasing = undefined;
@@ -130,6 +98,7 @@ export async function createRedisBus(options: RedisBusOptions): Promise<RedisBus
     if (channel === keys.presenceChannel) return view.message(raw);
     const route = routes.get(channel);
     if (route === undefined) return;
+    counters.received++;
     const message = decodeMessage(raw);
     if (message === undefined) return logger.warn({ channel }, 'malformed bus message ignored');
     if ('topic' in route) toTopic(route.topic, message.event, message.data);
@@ -195,6 +164,7 @@ export async function createRedisBus(options: RedisBusOptions): Promise<RedisBus
     return done;
   };
   const send = (channel: string, message: string): Promise<unknown> => {
+    counters.published++;
     const waiting = subs.pending(channel);
     return waiting === undefined ? cmd.publish(channel, message) : waiting.then(() => cmd.publish(channel, message));
   };
@@ -208,7 +178,10 @@ export async function createRedisBus(options: RedisBusOptions): Promise<RedisBus
           },
         )
       : Promise.reject(new BeaconError('unavailable', { message: 'Shared store unavailable' }));
-    out.catch((err: unknown) => logger.warn({ err, nodeId }, `bus ${what} not delivered`));
+    out.catch((err: unknown) => {
+      counters.refused++;
+      logger.warn({ err, nodeId }, `bus ${what} not delivered`);
+    });
     return out;
   };
 
@@ -244,6 +217,7 @@ export async function createRedisBus(options: RedisBusOptions): Promise<RedisBus
     leave: (topic) => leave(keys.topic(topic)),
     healthy,
     remoteConnections: () => view.size,
+    stats: () => ({ ...counters, subscriptions: subs.size }),
     listen(listener) {
       listeners.add(listener);
       // Presence heard before this listener came (the snapshot at start) is told to it now.
