@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { redisKeys } from '../../src/bus/index.js';
+import { ROOT, spawnCommand } from '../support/process.js';
 import { redisSkipReason, startRedis, type RedisServer } from '../support/redis.js';
 import { down, freshPrefix, startNode, up, type Node } from '../support/redisNodes.js';
 
@@ -120,6 +121,40 @@ describe('Redis bus: cluster presence', { skip }, () => {
     await probe.quit();
     await published.stop();
     await Promise.all([a.bus.close(), b.bus.close()]);
+  });
+
+  test('a node process killed with SIGKILL is out of the others\' presence within 5 s, offline once', async () => {
+    const { nodes, prefix } = await cluster(2);
+    const [a, b] = nodes as [Node, Node];
+    const published = await transitions(redis.url, prefix);
+    a.bus.connectionUp(up('a1', 2, 'bob'));
+    const child = spawnCommand(['node', '--import', 'tsx', 'test/support/redisBusNode.ts'], {
+      cwd: ROOT,
+      env: { REDIS_URL: redis.url, REDIS_PREFIX: prefix, NODE_ID: 'victim', CONNECTIONS: JSON.stringify([['v1', 1, 'alice'], ['v2', 2, 'bob']]) },
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const check = (): void => void (child.stdout().includes('node ready') && resolve());
+        child.child.stdout?.on('data', check);
+        void child.exited.then(() => reject(new Error(`node exited: ${child.stderr()}`)));
+      });
+      await settled([a, b], 'alice=1,bob=2');
+      const killedAt = Date.now();
+      child.child.kill('SIGKILL');
+      await child.exited;
+      await settled([a, b], 'bob=1');
+      const took = Date.now() - killedAt;
+      assert.ok(took < 5_000, `reaped after ${took} ms`);
+      for (const n of [a, b]) {
+        await n.rec.until('alice offline', () => n.statuses().includes('alice:offline'));
+        assert.deepEqual(n.statuses().filter((s) => s.endsWith(':offline')), ['alice:offline'], `${n.bus.nodeId}: alice once, bob never`);
+      }
+      assert.deepEqual(published.list.filter((s) => s.startsWith('offline')), ['offline:1']);
+    } finally {
+      child.child.kill('SIGKILL');
+      await published.stop();
+      await Promise.all([a.bus.close(), b.bus.close()]);
+    }
   });
 
   test('Redis lost everything and came back: every node registers again, the view is whole within 5 s, no flapping', async () => {
