@@ -18,8 +18,9 @@ const snapshot = (seq: number, nodes: Record<string, Array<[string, number]>>): 
   nodes: new Map(Object.entries(nodes).map(([node, sids]) => [node, sids.map(([sid, uid]) => up(sid, uid, `u${uid}`))])),
 });
 
-function view(graceMs = 3_000): { v: ClusterView; heard: string[]; clock: { t: number }; bad: unknown[] } {
+function view(graceMs = 3_000): { v: ClusterView; heard: string[]; clock: { t: number }; bad: unknown[]; gaps: number[] } {
   const heard: string[] = [];
+  const gaps: number[] = [];
   const bad: unknown[] = [];
   const clock = { t: 1_000 };
   const v = createClusterView({
@@ -28,8 +29,9 @@ function view(graceMs = 3_000): { v: ClusterView; heard: string[]; clock: { t: n
     graceMs,
     emit: (c) => heard.push(`${c.type === 'ConnectionAuthenticated' ? '+' : '-'}${c.data.sid}`),
     onBad: (raw) => bad.push(raw),
+    onGap: () => void gaps.push(1),
   });
-  return { v, heard, clock, bad };
+  return { v, heard, clock, bad, gaps };
 }
 
 describe('cluster view', () => {
@@ -85,6 +87,20 @@ describe('cluster view', () => {
     v.rebase(snapshot(1, { b: [['s1', 1]] }));
     assert.deepEqual(heard, ['+s1', '+s2', '-s2'], 'c never came back: its connection is gone, once');
     assert.equal(v.orphansDueAt(), undefined);
+  });
+
+  test('a skipped seq (the subscriber lost messages) stops the view until a rebase', () => {
+    const { v, heard, gaps } = view();
+    v.rebase(snapshot(0, {}));
+    v.message(published(1, 'b', up('s1', 1, 'u1')));
+    v.message(published(3, 'b', up('s3', 3, 'u3'))); // 2 never arrived
+    assert.equal(gaps.length, 1);
+    assert.equal(v.synced, false);
+    v.message(published(4, 'b', up('s4', 4, 'u4')));
+    assert.deepEqual(heard, ['+s1'], 'nothing applied past the gap');
+    v.rebase(snapshot(3, { b: [['s1', 1], ['s2', 2], ['s3', 3]] }));
+    assert.deepEqual(heard, ['+s1', '+s2', '+s3', '+s4']);
+    assert.equal(v.synced, true);
   });
 
   test('malformed messages are reported and change nothing', () => {

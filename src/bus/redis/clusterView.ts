@@ -39,6 +39,11 @@ export interface ClusterViewOptions {
   graceMs: number;
   emit(change: PresenceChange): void;
   onBad(raw: unknown): void;
+  /**
+   * A change was skipped (every change takes the next seq, so a jump means the subscriber
+   * lost messages): the view is invalid until the next rebase, which the caller starts.
+   */
+  onGap(): void;
 }
 
 interface Entry {
@@ -63,7 +68,14 @@ export function createClusterView(options: ClusterViewOptions): ClusterView {
 
   const apply = (p: PublishedChange): void => {
     if (p.seq <= lastSeq) return;
+    if (p.seq > lastSeq + 1) {
+      synced = false;
+      buffer.push(p);
+      return options.onGap();
+    }
     lastSeq = p.seq;
+    // Own changes only keep the count: the node told its listeners of them already.
+    if (p.node === nodeId) return;
     const { change } = p;
     if (change.type === 'ConnectionAuthenticated') {
       if (sids.has(change.data.sid)) return;
@@ -79,7 +91,6 @@ export function createClusterView(options: ClusterViewOptions): ClusterView {
     message(raw) {
       const p = parsePublished(raw);
       if (p === undefined) return options.onBad(raw);
-      if (p.node === nodeId) return;
       if (!synced) buffer.push(p);
       else apply(p);
     },
@@ -115,7 +126,10 @@ export function createClusterView(options: ClusterViewOptions): ClusterView {
       synced = true;
       const held = buffer;
       buffer = [];
-      for (const p of held) apply(p);
+      for (const p of held) {
+        if (synced) apply(p);
+        else buffer.push(p);
+      }
     },
     get synced() {
       return synced;

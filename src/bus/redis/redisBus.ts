@@ -54,6 +54,10 @@ export async function createRedisBus(options: RedisBusOptions): Promise<RedisBus
     graceMs: deadlineMs,
     emit: toPresence,
     onBad: (raw) => logger.warn({ raw }, 'malformed presence entry ignored'),
+    onGap: () => {
+      logger.warn({ nodeId }, 'presence changes were lost; re-reading the cluster presence');
+      void rebase();
+    },
   });
   const counters = { published: 0, received: 0, refused: 0, reaped: 0, rebases: 0 };
   const presence = createNodePresence({ cmd, keys, nodeId, deadlineMs, logger, onReaped: (n) => void (counters.reaped += n) });
