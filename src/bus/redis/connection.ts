@@ -52,6 +52,24 @@ export async function connectOrFail(redis: Redis, setting = 'REDIS_URL'): Promis
   }
 }
 
+/**
+ * Logs a connection's errors once per outage: ioredis reports every failed reconnect
+ * (every REDIS_RECONNECT_MAX_MS), which would flood the log while Redis is away. Listening
+ * at all matters too: an 'error' nobody listens to is printed by ioredis as unhandled.
+ */
+export function reportErrors(redis: Redis, logger: RedisLogger, what: string, fields: object = {}): void {
+  let reported = false;
+  redis.on('error', (err: unknown) => {
+    if (reported) return;
+    reported = true;
+    logger.warn({ ...fields, err }, `redis ${what} connection error (reconnecting)`);
+  });
+  redis.on('ready', () => {
+    if (reported) logger.info(fields, `redis ${what} connection back`);
+    reported = false;
+  });
+}
+
 /** Wraps a Redis failure as the catalogue's `unavailable`. */
 export const unavailable = (err: unknown): BeaconError =>
   err instanceof BeaconError ? err : new BeaconError('unavailable', { message: 'Shared store unavailable', cause: err });

@@ -9,7 +9,7 @@ import { REDIS_HEARTBEAT_MS, REDIS_PRESENCE_DEADLINE_MS } from '../../constants.
 import { systemClock, type Clock } from '../../clock.js';
 import { BeaconError } from '../../errors.js';
 import type { BusListener, PresenceChange } from '../../ports/index.js';
-import { commandConnection, connectOrFail, subscriberConnection, unavailable } from './connection.js';
+import { commandConnection, connectOrFail, reportErrors, subscriberConnection, unavailable } from './connection.js';
 import { createClusterView } from './clusterView.js';
 import { decodeMessage, encodeMessage, redisKeys } from './keys.js';
 import { createNodePresence } from './nodePresence.js';
@@ -108,9 +108,9 @@ export async function createRedisBus(options: RedisBusOptions): Promise<RedisBus
     if ('topic' in route) toTopic(route.topic, message.event, message.data);
     else each((l) => l.users?.([route.userId], message.event, message.data));
   });
-  // ioredis reconnects by itself; errors are reported, not thrown (an unhandled 'error' would crash).
-  cmd.on('error', (err: unknown) => logger.warn({ err, nodeId }, 'redis command connection error'));
-  sub.on('error', (err: unknown) => logger.warn({ err, nodeId }, 'redis subscriber connection error'));
+  // ioredis reconnects by itself; its errors are reported once per outage.
+  reportErrors(cmd, logger, 'command', { nodeId });
+  reportErrors(sub, logger, 'subscriber', { nodeId });
   cmd.on('close', () => {
     connectedSince = undefined;
     checkHealth();

@@ -9,7 +9,7 @@ import { CHANNEL_HISTORY_SIZE_MAX, CHANNEL_META_TTL_SECONDS } from '../../consta
 import { systemClock, type Clock } from '../../clock.js';
 import { BeaconError } from '../../errors.js';
 import { recoveryFrom, type ChannelHistory, type Publication, type PublicationSender } from '../../channels/index.js';
-import { commandConnection, connectOrFail, unavailable, type RedisLogger } from './connection.js';
+import { commandConnection, connectOrFail, reportErrors, unavailable, type RedisLogger } from './connection.js';
 import { historyAppend, historyRead } from './historyLua.js';
 import { redisKeys } from './keys.js';
 
@@ -42,7 +42,7 @@ export async function createRedisHistory(options: RedisHistoryOptions): Promise<
   const metaTtlMs = (options.metaTtlSeconds ?? CHANNEL_META_TTL_SECONDS) * 1000;
   const newEpoch = options.newEpoch ?? ((): string => randomBytes(6).toString('base64url'));
   const cmd: Redis = commandConnection(options.url, 'beacon:history');
-  cmd.on('error', (err: unknown) => options.logger.warn({ err }, 'redis history connection error'));
+  reportErrors(cmd, options.logger, 'history');
   await connectOrFail(cmd);
   let closed = false;
 

@@ -5,7 +5,7 @@
 
 import type { Redis } from 'ioredis';
 import type { ThrottleRule } from '../../auth/throttle.js';
-import { commandConnection, connectOrFail, defineScript, unavailable, type RedisLogger } from './connection.js';
+import { commandConnection, connectOrFail, defineScript, reportErrors, unavailable, type RedisLogger } from './connection.js';
 import { redisKeys } from './keys.js';
 
 /** src/auth/throttle.ts's Throttle, each answer a promise (rejecting `unavailable`). */
@@ -51,7 +51,7 @@ export async function createRedisThrottle(options: RedisThrottleOptions): Promis
   if ('url' in options.redis) {
     const { logger } = options.redis;
     cmd = commandConnection(options.redis.url, `beacon:throttle:${options.name}`);
-    cmd.on('error', (err: unknown) => logger.warn({ err }, 'redis throttle connection error'));
+    reportErrors(cmd, logger, `throttle ${options.name}`);
     await connectOrFail(cmd);
   } else {
     cmd = options.redis;
