@@ -122,6 +122,41 @@ describe('Redis channel history', { skip }, () => {
     assert.deepEqual([next.offset, next.epoch], [1, after.epoch]);
   });
 
+  test('reading a channel that has no publication writes nothing, and its head epoch is the one its first publication carries', async () => {
+    const prefix = freshPrefix();
+    const [a, b] = [await open(prefix), await open(prefix)];
+    const head = await a.head('room:empty');
+    assert.deepEqual(await b.head('room:empty'), head, 'every node derives the same head');
+    assert.equal((await a.since('room:empty', { offset: 0, epoch: head.epoch })).recovered, true);
+    await a.recent('room:empty', 10);
+    const probe = new Redis(redis.url);
+    assert.deepEqual(await probe.keys(`${prefix}h:{*`), [], 'no key per channel asked about');
+    await probe.quit();
+    const first = await b.append('room:empty', { from: null, data: 1 }, KEEP);
+    assert.equal(first.epoch, head.epoch);
+  });
+
+  test('a head that expired (no publication for the meta TTL) comes back under a new epoch', async () => {
+    const prefix = freshPrefix();
+    const h = await open(prefix, { metaTtlSeconds: 1 });
+    const probe = new Redis(redis.url);
+    const events = new Redis(redis.url);
+    await probe.config('SET', 'notify-keyspace-events', 'Ex');
+    const meta = redisKeys(prefix).historyMeta('room:e');
+    const expired = new Promise<void>((resolve) => events.on('message', (_c: string, key: string) => key === meta && resolve()));
+    await events.subscribe('__keyevent@0__:expired');
+    const p1 = await h.append('room:e', { from: null, data: 1 }, { size: 10, ttlSeconds: 1 });
+    await expired; // Redis expired the meta (an event, not a guess at how long to wait)
+    const head = await h.head('room:e');
+    assert.equal(head.offset, 0);
+    assert.notEqual(head.epoch, p1.epoch, 'the lost history has a new epoch');
+    assert.equal((await h.since('room:e', { offset: 1, epoch: p1.epoch })).recovered, false);
+    const next = await h.append('room:e', { from: null, data: 2 }, KEEP);
+    assert.deepEqual([next.offset, next.epoch], [1, head.epoch]);
+    await events.quit();
+    await probe.quit();
+  });
+
   test('with topicOf, each publication is published with its append: a bus node hears them in offset order', async () => {
     const prefix = freshPrefix();
     const node = await startNode(redis.url, { prefix });

@@ -23,6 +23,8 @@ export interface RedisKeys {
   /** A channel's history stream and its meta hash (epoch, offset, last ts). */
   historyStream(channel: string): string;
   historyMeta(channel: string): string;
+  /** The store-wide secret that epochs of channels without a meta are derived from. */
+  readonly historySecret: string;
   throttle(key: string): string;
 }
 
@@ -38,6 +40,7 @@ export function redisKeys(prefix: string = REDIS_KEY_PREFIX): RedisKeys {
     presenceSeq: `${prefix}presence:seq`,
     historyStream: (channel) => `${prefix}h:{${channel}}:s`,
     historyMeta: (channel) => `${prefix}h:{${channel}}:m`,
+    historySecret: `${prefix}h:secret`,
     throttle: (key) => `${prefix}throttle:${key}`,
   };
 }

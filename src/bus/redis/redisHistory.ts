@@ -18,7 +18,10 @@ export interface RedisHistoryOptions {
   logger: RedisLogger;
   clock?: Clock;
   prefix?: string;
-  /** How long a channel's head outlives its last publication (default CHANNEL_META_TTL_SECONDS). */
+  /**
+   * How long a channel's head outlives its last publication (default CHANNEL_META_TTL_SECONDS);
+   * also the period of the derived epochs (historyLua.ts).
+   */
   metaTtlSeconds?: number;
   /**
    * Publish each publication on the bus topic `topicOf(channel)` (event `publication`) in
@@ -26,8 +29,8 @@ export interface RedisHistoryOptions {
    * order; the caller then does not publish them itself. Off when unset.
    */
   topicOf?(channel: string): string;
-  /** A new epoch (tests may fix them); default 8 random characters. */
-  newEpoch?: () => string;
+  /** The store secret epochs are derived from, made when Redis has none; default 16 random bytes. */
+  newSecret?: () => string;
 }
 
 export interface RedisChannelHistory extends ChannelHistory {
@@ -40,7 +43,8 @@ export async function createRedisHistory(options: RedisHistoryOptions): Promise<
   const clock = options.clock ?? systemClock;
   const keys = redisKeys(options.prefix);
   const metaTtlMs = (options.metaTtlSeconds ?? CHANNEL_META_TTL_SECONDS) * 1000;
-  const newEpoch = options.newEpoch ?? ((): string => randomBytes(6).toString('base64url'));
+  const newSecret = options.newSecret ?? ((): string => randomBytes(16).toString('base64url'));
+  const keysOf = (channel: string): string[] => [keys.historyStream(channel), keys.historyMeta(channel), keys.historySecret];
   const cmd: Redis = commandConnection(options.url, 'beacon:history');
   reportErrors(cmd, options.logger, 'history');
   await connectOrFail(cmd);
@@ -57,7 +61,7 @@ export async function createRedisHistory(options: RedisHistoryOptions): Promise<
   };
 
   const read = async (channel: string, args: (string | number)[]): Promise<{ offset: number; epoch: string; entries: Entry[] }> => {
-    const reply = await historyRead(cmd, [keys.historyStream(channel), keys.historyMeta(channel)], [newEpoch(), metaTtlMs, ...args]);
+    const reply = await historyRead(cmd, keysOf(channel), [newSecret(), channel, metaTtlMs, ...args]);
     if (!Array.isArray(reply) || typeof reply[0] !== 'number' || typeof reply[1] !== 'string' || !Array.isArray(reply[2])) {
       throw new Error('history read: unexpected reply');
     }
@@ -92,8 +96,8 @@ export async function createRedisHistory(options: RedisHistoryOptions): Promise<
       const ttlMs = Math.max(0, Math.floor(retention.ttlSeconds * 1000));
       const topic = options.topicOf === undefined ? '' : keys.topic(options.topicOf(channel));
       return guard(async () => {
-        const args = [newEpoch(), clock.now(), size, ttlMs, metaTtlMs, data, fromJson, topic, JSON.stringify(channel), '"publication"'];
-        const reply = await historyAppend(cmd, [keys.historyStream(channel), keys.historyMeta(channel)], args);
+        const args = [newSecret(), channel, metaTtlMs, clock.now(), size, ttlMs, data, fromJson, topic, JSON.stringify(channel), '"publication"'];
+        const reply = await historyAppend(cmd, keysOf(channel), args);
         if (!Array.isArray(reply) || typeof reply[0] !== 'number' || typeof reply[1] !== 'string') throw new Error('history append: unexpected reply');
         return { channel, offset: reply[0], epoch: reply[1], from, data: input.data ?? null, ts: Number(reply[2]) };
       });
