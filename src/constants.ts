@@ -94,6 +94,10 @@ export const REDIS_COMMAND_TIMEOUT_MS = 2_000;
 export const REDIS_RECONNECT_MAX_MS = 500;
 /** The first connection must be made within this, or the start fails naming REDIS_URL. */
 export const REDIS_CONNECT_TIMEOUT_MS = 5_000;
+/** A node's connection changes of one event-loop turn go to Redis in scripts of at most this many ... */
+export const REDIS_PRESENCE_BATCH = 1_000;
+/** ... and each published presence message carries at most this many changes. */
+export const REDIS_PRESENCE_CHANGES_PER_MESSAGE = 500;
 
 /** WebSocket close codes (4000-4999 are application codes, see docs/protocol.md §3). */
 export const CloseCode = {

@@ -11,7 +11,7 @@ import type { Snapshot } from '../../src/bus/redis/presenceWire.js';
 import type { PresenceChange } from '../../src/ports/index.js';
 import { up } from '../support/redisNodes.js';
 
-const published = (seq: number, node: string, change: PresenceChange): string => JSON.stringify({ s: seq, n: node, t: 0, e: change });
+const published = (seq: number, node: string, ...changes: PresenceChange[]): string => JSON.stringify({ s: seq, n: node, c: changes.map((e) => [0, e]) });
 const closed = (sid: string, userId: number): PresenceChange => ({ type: 'ConnectionClosed', data: { sid, userId, code: 1000, reason: '' } });
 const snapshot = (seq: number, nodes: Record<string, Array<[string, number]>>): Snapshot => ({
   seq,
@@ -103,11 +103,19 @@ describe('cluster view', () => {
     assert.equal(v.synced, true);
   });
 
+  test('one message may carry several changes of a node, applied in order', () => {
+    const { v, heard } = view();
+    v.rebase(snapshot(0, {}));
+    v.message(published(1, 'b', up('s1', 1, 'u1'), up('s2', 2, 'u2'), closed('s1', 1)));
+    assert.deepEqual(heard, ['+s1', '+s2', '-s1']);
+    assert.equal(v.size, 1);
+  });
+
   test('malformed messages are reported and change nothing', () => {
     const { v, heard, bad } = view();
     v.rebase(snapshot(0, {}));
     v.message('not json');
-    v.message(JSON.stringify({ s: 1, n: 'b', t: 0, e: { type: 'Other', data: {} } }));
+    v.message(JSON.stringify({ s: 1, n: 'b', c: [[0, { type: 'Other', data: {} }]] }));
     assert.equal(bad.length, 2);
     assert.deepEqual(heard, []);
   });

@@ -19,8 +19,8 @@ async function transitions(url: string, prefix: string): Promise<{ list: string[
   const sub = new Redis(url);
   const list: string[] = [];
   sub.on('message', (_channel: string, raw: string) => {
-    const m = JSON.parse(raw) as { t: number; e: { type: string; data: { userId: number } } };
-    if (m.t === 1) list.push(`${m.e.type === 'ConnectionClosed' ? 'offline' : 'online'}:${m.e.data.userId}`);
+    const m = JSON.parse(raw) as { c: Array<[number, { type: string; data: { userId: number } }]> };
+    for (const [t, e] of m.c) if (t === 1) list.push(`${e.type === 'ConnectionClosed' ? 'offline' : 'online'}:${e.data.userId}`);
   });
   await sub.subscribe(redisKeys(prefix).presenceChannel);
   return { list, stop: async () => void (await sub.quit()) };

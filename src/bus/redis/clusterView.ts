@@ -8,7 +8,7 @@ import { CloseCode } from '../../constants.js';
 import type { Clock } from '../../clock.js';
 import type { EventOf } from '../../events/index.js';
 import type { PresenceChange } from '../../ports/index.js';
-import { parsePublished, type PublishedChange, type Snapshot } from './presenceWire.js';
+import { parsePublished, type PublishedChanges, type Snapshot } from './presenceWire.js';
 
 export const NODE_LOST_REASON = 'node lost';
 
@@ -58,7 +58,7 @@ export function createClusterView(options: ClusterViewOptions): ClusterView {
   const orphans = new Map<string, number>();
   let lastSeq = 0;
   let synced = false;
-  let buffer: PublishedChange[] = [];
+  let buffer: PublishedChanges[] = [];
 
   const lost = (sid: string, entry: Entry): void => {
     sids.delete(sid);
@@ -66,7 +66,7 @@ export function createClusterView(options: ClusterViewOptions): ClusterView {
     emit({ type: 'ConnectionClosed', data: { sid, userId, code: CloseCode.goingAway, reason: NODE_LOST_REASON } });
   };
 
-  const apply = (p: PublishedChange): void => {
+  const apply = (p: PublishedChanges): void => {
     if (p.seq <= lastSeq) return;
     if (p.seq > lastSeq + 1) {
       synced = false;
@@ -76,15 +76,15 @@ export function createClusterView(options: ClusterViewOptions): ClusterView {
     lastSeq = p.seq;
     // Own changes only keep the count: the node told its listeners of them already.
     if (p.node === nodeId) return;
-    const { change } = p;
-    if (change.type === 'ConnectionAuthenticated') {
-      if (sids.has(change.data.sid)) return;
-      sids.set(change.data.sid, { node: p.node, up: change });
-      emit(change);
-      return;
+    for (const { change } of p.changes) {
+      if (change.type === 'ConnectionAuthenticated') {
+        if (sids.has(change.data.sid)) continue;
+        sids.set(change.data.sid, { node: p.node, up: change });
+        emit(change);
+      } else if (sids.delete(change.data.sid)) {
+        emit(change);
+      }
     }
-    if (!sids.delete(change.data.sid)) return;
-    emit(change);
   };
 
   return {

@@ -4,12 +4,12 @@
 // The local set of connections is the truth; Redis is brought back to it, never the reverse.
 
 import type { Redis } from 'ioredis';
-import { CloseCode } from '../../constants.js';
+import { CloseCode, REDIS_PRESENCE_BATCH } from '../../constants.js';
 import type { EventOf } from '../../events/index.js';
 import type { RedisLogger } from './connection.js';
 import type { RedisKeys } from './keys.js';
 import { NODE_LOST_REASON } from './clusterView.js';
-import { presenceDown, presenceHeartbeat, presenceLeave, presenceSync, presenceUp } from './presenceLua.js';
+import { presenceApply, presenceHeartbeat, presenceLeave, presenceSync } from './presenceLua.js';
 import { storedOf } from './presenceWire.js';
 
 export interface NodePresence {
@@ -74,23 +74,44 @@ export function createNodePresence(options: NodePresenceOptions): NodePresence {
     return run;
   }
 
+  /**
+   * Changes of one event-loop turn go in one script (a storm of connections costs a script
+   * and a message per turn, not per connection), at most REDIS_PRESENCE_BATCH per script.
+   */
+  let queued: (string | number)[] = [];
+  let scheduled = false;
+  const flush = (): void => {
+    scheduled = false;
+    const ops = queued;
+    queued = [];
+    if (ops.length === 0) return;
+    if (!connected()) return unsynced();
+    for (let i = 0; i < ops.length; i += REDIS_PRESENCE_BATCH * 4) {
+      const args = [nodeId, keys.presenceChannel, ...ops.slice(i, i + REDIS_PRESENCE_BATCH * 4)];
+      presenceApply(cmd, [keys.nodes, nodeKey, keys.userCounts, keys.presenceSeq], args).then(
+        (result) => (result === -1 ? unsynced() : undefined),
+        (err: unknown) => unsynced(err),
+      );
+    }
+  };
+  const enqueue = (...op: (string | number)[]): void => {
+    queued.push(...op);
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(flush);
+    }
+  };
+
   return {
     up(change) {
       if (local.has(change.data.sid)) return;
       local.set(change.data.sid, change);
-      if (!connected()) return unsynced();
-      const args = [nodeId, change.data.sid, change.data.userId, storedOf(change), keys.presenceChannel];
-      presenceUp(cmd, [keys.nodes, nodeKey, keys.userCounts, keys.presenceSeq], args).then(
-        (result) => (result === -1 ? unsynced() : undefined),
-        (err: unknown) => unsynced(err),
-      );
+      enqueue('u', change.data.sid, change.data.userId, storedOf(change));
     },
     down(change) {
       // Another node's sid (the hub reconciling its view) is that node's to remove.
       if (!local.delete(change.data.sid)) return;
-      if (!connected()) return unsynced();
-      const args = [nodeId, change.data.sid, change.data.code, change.data.reason, keys.presenceChannel];
-      presenceDown(cmd, [nodeKey, keys.userCounts, keys.presenceSeq], args).catch((err: unknown) => unsynced(err));
+      enqueue('d', change.data.sid, change.data.code, change.data.reason);
     },
     has: (sid) => local.has(sid),
     current: () => local.values(),
@@ -113,6 +134,7 @@ export function createNodePresence(options: NodePresenceOptions): NodePresence {
     async leave() {
       registered = false;
       local.clear();
+      queued = [];
       if (!connected()) return;
       const args = [nodeId, keys.presenceChannel, CloseCode.goingAway, 'node stopped'];
       await presenceLeave(cmd, [keys.nodes, nodeKey, keys.userCounts, keys.presenceSeq], args);

@@ -1,13 +1,17 @@
-// The presence scripts. Each transition is one script, so the per-node hash, the
-// cluster-wide count per user, the ordering counter and the published change move together
-// and every transition is published exactly once, however many nodes act at the same time.
+// The presence scripts. Each runs alone, so the per-node hash, the cluster-wide count per
+// user, the ordering counter and the published changes move together and every transition
+// is published exactly once, however many nodes act at the same time.
 // Deadlines use Redis's clock (TIME), so nodes with skewed clocks still agree who is dead.
 
+import { REDIS_PRESENCE_CHANGES_PER_MESSAGE } from '../../constants.js';
 import { defineScript } from './connection.js';
 
 /**
- * Shared helpers. A published change is `{"s": seq, "n": node, "t": 1 when the user went
- * online / offline cluster-wide else 0, "e": ConnectionAuthenticated | ConnectionClosed}`.
+ * Shared helpers. Changes are published in order, grouped per script and node:
+ * `{"s": seq, "n": node, "c": [[t, change], ...]}` where t is 1 when the change took the
+ * user from 0 to 1 connections or from 1 to 0, cluster-wide, and change is a
+ * ConnectionAuthenticated or ConnectionClosed event. One message per script (at most
+ * REDIS_PRESENCE_CHANGES_PER_MESSAGE changes each) keeps a storm of connections from costing a message apiece.
  */
 const HELPERS = `
 local function now_ms()
@@ -15,9 +19,20 @@ local function now_ms()
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 local function int(x) return string.format('%d', x) end
-local function announce(channel, seqkey, node, t, event)
+local pending, pending_node = {}, nil
+local function flush(channel, seqkey)
+  if #pending == 0 then return end
   local seq = redis.call('INCR', seqkey)
-  redis.call('PUBLISH', channel, '{"s":' .. seq .. ',"n":' .. cjson.encode(node) .. ',"t":' .. t .. ',"e":' .. event .. '}')
+  redis.call('PUBLISH', channel, '{"s":' .. seq .. ',"n":' .. cjson.encode(pending_node) .. ',"c":[' .. table.concat(pending, ',') .. ']}')
+  pending = {}
+end
+local function announce(channel, seqkey, node, t, event)
+  if pending_node ~= node then
+    flush(channel, seqkey)
+    pending_node = node
+  end
+  pending[#pending + 1] = '[' .. t .. ',' .. event .. ']'
+  if #pending >= ${REDIS_PRESENCE_CHANGES_PER_MESSAGE} then flush(channel, seqkey) end
 end
 local function counted_up(channel, counts, seqkey, node, uid, data)
   local t = 0
@@ -44,27 +59,33 @@ end
 `;
 
 /**
- * A connection of a registered node came up. KEYS: nodes, node hash, counts, seq.
- * ARGV: node, sid, userId, data JSON, channel.
- * Returns -1 when the node is not registered (it must sync), 0 when the sid was already
- * counted, 1 when counted, 2 when counted and the user came online cluster-wide.
+ * This node's connections that came up or went down, in order. KEYS: nodes, node hash,
+ * counts, seq. ARGV: node, channel, then per change 'u', sid, userId, data JSON (up) or
+ * 'd', sid, code, reason (down).
+ * Returns -1 when the node is not registered (it must sync; nothing was applied), else per
+ * change -1 (no change: the sid was already counted / not counted), 0 (counted / removed)
+ * or 1 (and the user came online / went offline cluster-wide).
  */
-export const presenceUp = defineScript(`${HELPERS}
+export const presenceApply = defineScript(`${HELPERS}
 if redis.call('ZSCORE', KEYS[1], ARGV[1]) == false then return -1 end
-if redis.call('HSETNX', KEYS[2], ARGV[2], ARGV[4]) == 0 then return 0 end
-return 1 + counted_up(ARGV[5], KEYS[3], KEYS[4], ARGV[1], ARGV[3], ARGV[4])
-`);
-
-/**
- * A connection of this node went down. KEYS: node hash, counts, seq.
- * ARGV: node, sid, code, reason, channel.
- * Returns -1 when the sid was not counted, 0 when removed, 1 when the user went offline.
- */
-export const presenceDown = defineScript(`${HELPERS}
-local data = redis.call('HGET', KEYS[1], ARGV[2])
-if data == false then return -1 end
-redis.call('HDEL', KEYS[1], ARGV[2])
-return counted_down(ARGV[5], KEYS[2], KEYS[3], ARGV[1], ARGV[2], data, ARGV[3], ARGV[4])
+local results = {}
+for i = 3, #ARGV, 4 do
+  local sid, r = ARGV[i + 1], -1
+  if ARGV[i] == 'u' then
+    if redis.call('HSETNX', KEYS[2], sid, ARGV[i + 3]) == 1 then
+      r = counted_up(ARGV[2], KEYS[3], KEYS[4], ARGV[1], ARGV[i + 2], ARGV[i + 3])
+    end
+  else
+    local data = redis.call('HGET', KEYS[2], sid)
+    if data ~= false then
+      redis.call('HDEL', KEYS[2], sid)
+      r = counted_down(ARGV[2], KEYS[3], KEYS[4], ARGV[1], sid, data, ARGV[i + 2], ARGV[i + 3])
+    end
+  end
+  results[#results + 1] = r
+end
+flush(ARGV[2], KEYS[4])
+return results
 `);
 
 /**
@@ -89,6 +110,7 @@ for i = 6, #ARGV, 3 do
     counted_up(ARGV[3], KEYS[3], KEYS[4], ARGV[1], ARGV[i + 1], ARGV[i + 2])
   end
 end
+flush(ARGV[3], KEYS[4])
 return 1
 `);
 
@@ -115,6 +137,7 @@ for _, node in ipairs(dead) do
   redis.call('DEL', key)
   redis.call('ZREM', KEYS[1], node)
 end
+flush(ARGV[4], KEYS[3])
 return #dead
 `);
 
@@ -127,6 +150,7 @@ local have = redis.call('HGETALL', KEYS[2])
 for i = 1, #have, 2 do
   counted_down(ARGV[2], KEYS[3], KEYS[4], ARGV[1], have[i], have[i + 1], ARGV[3], ARGV[4])
 end
+flush(ARGV[2], KEYS[4])
 redis.call('DEL', KEYS[2])
 redis.call('ZREM', KEYS[1], ARGV[1])
 return #have / 2

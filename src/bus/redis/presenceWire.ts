@@ -27,23 +27,21 @@ const Change = z.union([
 ]);
 
 const Published = z.strictObject({
-  /** Order of the change among all presence changes since this Redis started. */
+  /** Order of the message among all presence messages since this Redis started. */
   s: z.number().int(),
-  /** The node the connection belongs to. */
+  /** The node the connections belong to. */
   n: z.string(),
-  /** 1 when this change took the user from 0 to 1 connections or from 1 to 0, cluster-wide. */
-  t: z.union([z.literal(0), z.literal(1)]),
-  e: Change,
+  /** The changes, in order: [1 when it took the user from 0 to 1 or 1 to 0 connections cluster-wide, else 0, the change]. */
+  c: z.array(z.tuple([z.union([z.literal(0), z.literal(1)]), Change])),
 });
 
-export interface PublishedChange {
+export interface PublishedChanges {
   readonly seq: number;
   readonly node: string;
-  readonly transition: boolean;
-  readonly change: PresenceChange;
+  readonly changes: ReadonlyArray<{ readonly transition: boolean; readonly change: PresenceChange }>;
 }
 
-export function parsePublished(raw: string): PublishedChange | undefined {
+export function parsePublished(raw: string): PublishedChanges | undefined {
   let json: unknown;
   try {
     json = JSON.parse(raw);
@@ -52,8 +50,8 @@ export function parsePublished(raw: string): PublishedChange | undefined {
   }
   const parsed = Published.safeParse(json);
   if (!parsed.success) return undefined;
-  const { s, n, t, e } = parsed.data;
-  return { seq: s, node: n, transition: t === 1, change: e };
+  const { s, n, c } = parsed.data;
+  return { seq: s, node: n, changes: c.map(([t, change]) => ({ transition: t === 1, change })) };
 }
 
 /** A stored per-sid value back into the event it came from. */
