@@ -1,7 +1,7 @@
 #!/bin/sh
-# Checks, before `docker-compose up`, that every secret file the chosen profiles mount is
-# there and usable: compose itself validates without them and fails only at `up`. Lists
-# each problem with the command that fixes it; exit 1 if there is any, else 0.
+# Before `docker-compose up` (which alone finds a missing secret file, too late): checks
+# each secret file the chosen profiles mount, prints every problem with the command that
+# fixes it, and exits 1 if there is one, else 0.
 #
 #   scripts/check-deploy.sh                     # the single node (and COMPOSE_PROFILES)
 #   scripts/check-deploy.sh --profile cluster   # the cluster profile too

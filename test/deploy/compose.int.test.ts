@@ -1,7 +1,6 @@
-// The compose file's profiles, proved without a Docker engine: `docker-compose config`
-// validates each one, the cluster profile holds three Beacon nodes, PostgreSQL, Redis and a
-// load balancer wired as README "Running a cluster" says, and every documented setting can
-// be passed from .env, with Beacon's own defaults when it is not.
+// The compose profiles without a Docker engine: `docker-compose config` validates each, the
+// cluster holds three Beacon nodes, PostgreSQL, Redis and a load balancer wired as the README
+// says, and every documented setting passes from .env, with Beacon's defaults when unset.
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';

@@ -1,8 +1,6 @@
-// The cluster's load balancer, deploy/haproxy.cfg: read against the compose file, then run
-// for real (Debian's haproxy) in front of real Beacon servers on loopback, with only its
-// listen and server addresses rewritten, to show it passes WebSockets with the client's
-// address, keeps Socket.IO long-polling on one node per client, and drops a node whose
-// /healthz fails.
+// deploy/haproxy.cfg, read against the compose file, then run (Debian's haproxy, addresses
+// moved to loopback) before real Beacon servers: WebSockets pass with the client's address,
+// Socket.IO long-polling stays on one node per client, a node failing /healthz gets none.
 
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
