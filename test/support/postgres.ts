@@ -2,7 +2,7 @@
 // never a shared instance. stop() / kill() / restart() are for failure tests; databases()
 // hands each test a fresh database of the same server.
 
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,6 +58,18 @@ export async function startPostgres(): Promise<TestPostgres> {
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=100`;
   const start = () => pgCommand('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'server.log'), '-w', 'start']);
   await start();
+  // A test process that ends without dispose() (a failed before(), a timeout) leaves no server behind.
+  const onExit = (): void => {
+    if (!running) return;
+    const argv = ['-D', data, '-m', 'immediate', 'stop'];
+    try {
+      if (asRoot) execFileSync('runuser', ['-u', 'postgres', '--', join(pgBinDir, 'pg_ctl'), ...argv], { stdio: 'ignore' });
+      else execFileSync(join(pgBinDir, 'pg_ctl'), argv, { stdio: 'ignore' });
+    } catch {
+      // Already gone.
+    }
+  };
+  process.once('exit', onExit);
   const url = `postgres://${PG_USER}@127.0.0.1:${port}/postgres`;
   let databases = 0;
   let running = true;
@@ -113,6 +125,7 @@ export async function startPostgres(): Promise<TestPostgres> {
       } catch {
         // A killed server leaves a stale pid file: nothing to stop, the directory goes anyway.
       }
+      process.off('exit', onExit);
       rmSync(dir, { recursive: true, force: true });
     },
   };

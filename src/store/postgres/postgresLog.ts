@@ -32,10 +32,6 @@ export interface PostgresLogStats extends LogStats {
  * every PG_CATCH_UP_INTERVAL_MS is a read, so a node recovers with no traffic reaching it).
  */
 export interface PostgresLog extends EventLog, Projections {
-  /** Reads the log to its head now: for a node that does not know a user or token yet. */
-  catchUp(): Promise<void>;
-  /** Milliseconds since this node last knew itself current with the log (for fencing). */
-  lag(): number;
   /** Clock time (ms) of the last read that reached the head. */
   followedAt(): number;
   stats(): Readonly<PostgresLogStats>;
