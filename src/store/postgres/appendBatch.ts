@@ -7,9 +7,12 @@
 // follower that read 9 moves its cursor past 8 and never sees it. Under the transaction-
 // scoped advisory lock a position is taken only by the one transaction that holds it, and
 // the lock is released after its commit is visible: positions become visible in order.
-// Cost, measured by test/store/postgresOrder.int.test.ts on this 2-core machine (a
-// loopback PostgreSQL 15, fsync on, each append one durable event awaited before the next):
-// see APPEND_COST in that test's output and the figures quoted in the commit message.
+// What it costs (bench/pgAppend.ts: durable events, each append awaited, loopback
+// PostgreSQL 15 with fsync on, this 2-core machine under other load, 7 runs): one appender
+// 300-680 appends/s against 500-1600 for a plain sequence INSERT; four appenders on four
+// nodes 200-460/s in all (the lock serialises them; sequence INSERTs: 1500-3000/s); four
+// on one node 740-1430/s (group commit shares each hold of the lock). The log carries
+// auth events, and a login costs ~30 ms of argon2id CPU: the lock is not what bounds them.
 
 import type pg from 'pg';
 import { BeaconError } from '../../errors.js';
@@ -29,13 +32,26 @@ export interface BatchContext {
   deliver(events: readonly RecordedEvent[]): void;
   /** The folds, current up to known(). */
   state(): ProjectionState;
+  /** This log's own mark in notifications (letters and digits), so it skips its own. */
+  origin: string;
 }
 
 /** Per caller: its recorded events, or the error that refused it alone. */
 export type CallerResult = RecordedEvent[] | Error;
 
+/**
+ * Each stream's next positions computed in the statement (the rows of earlier statements of
+ * the transaction are visible to it), so one round trip per caller. Stream positions are
+ * unique by the table's constraint and, under the lock, gap-free.
+ */
 const INSERT = `INSERT INTO events (position, stream, stream_position, type, schema_version, data, recorded_at)
-  SELECT * FROM unnest($1::bigint[], $2::text[], $3::int[], $4::text[], $5::int[], $6::text[], $7::bigint[])`;
+  SELECT v.position, v.stream,
+         COALESCE((SELECT MAX(e.stream_position) FROM events e WHERE e.stream = v.stream), 0)
+           + row_number() OVER (PARTITION BY v.stream ORDER BY v.position),
+         v.type, v.schema_version, v.data, v.recorded_at
+  FROM unnest($1::bigint[], $2::text[], $3::text[], $4::int[], $5::text[], $6::bigint[])
+    AS v(position, stream, type, schema_version, data, recorded_at)
+  RETURNING position, stream_position`;
 
 export async function writeBatch(
   client: pg.ClientBase,
@@ -43,74 +59,84 @@ export async function writeBatch(
   options: { recordedAt: number; durable: boolean },
   ctx: BatchContext,
 ): Promise<CallerResult[]> {
-  await client.query('BEGIN');
   try {
-    // Connection bookkeeping need not wait for the WAL flush; anything a client was promised does.
-    if (!options.durable) await client.query('SET LOCAL synchronous_commit = off');
-    await client.query('SELECT pg_advisory_xact_lock($1)', [APPEND_LOCK_KEY.toString()]);
-    const head = Number((await client.query<{ h: string }>('SELECT COALESCE(MAX(position), 0) AS h FROM events')).rows[0]?.h ?? 0);
-    while (ctx.known() < head) {
-      const page = await readAfter(client, ctx.known(), CATCH_UP_PAGE);
-      if (page.length === 0) throw new Error(`log head is ${head} but nothing follows position ${ctx.known()}`);
-      ctx.deliver(page);
-    }
-    const streams = [...new Set(batch.flatMap((events) => events.map(streamOf)))];
-    const { rows } = await client.query<{ stream: string; p: number }>(
-      'SELECT stream, MAX(stream_position) AS p FROM events WHERE stream = ANY($1) GROUP BY stream',
-      [streams],
-    );
-    const streamHeads = new Map(rows.map((r) => [r.stream, r.p]));
-    const claims = noClaims();
-    const savepoints = batch.length > 1;
-    let position = head;
-    const results: CallerResult[] = [];
-    for (const events of batch) {
-      const conflict = conflictOf(events, ctx.state(), claims);
-      if (conflict !== undefined) {
-        results.push(conflict);
-        continue;
-      }
-      const recorded: RecordedEvent[] = [];
-      const local = new Map<string, number>();
-      for (const event of events) {
-        const stream = streamOf(event);
-        const streamPosition = (local.get(stream) ?? streamHeads.get(stream) ?? 0) + 1;
-        local.set(stream, streamPosition);
-        recorded.push({ ...event, position: position + recorded.length + 1, stream, streamPosition, recordedAt: options.recordedAt } as RecordedEvent);
-      }
-      const serialized = recorded.map(serialize);
-      const params = [
-        recorded.map((e) => e.position),
-        recorded.map((e) => e.stream),
-        recorded.map((e) => e.streamPosition),
-        serialized.map((s) => s.type),
-        serialized.map((s) => s.version),
-        serialized.map((s) => s.data),
-        recorded.map((e) => e.recordedAt),
-      ];
-      try {
-        if (savepoints) await client.query('SAVEPOINT caller');
-        await client.query(INSERT, params);
-        if (savepoints) await client.query('RELEASE SAVEPOINT caller');
-      } catch (err) {
-        // A broken constraint fails its caller alone; anything else (connection, disk) all.
-        if (!savepoints || !isConstraintError(err)) throw err;
-        await client.query('ROLLBACK TO SAVEPOINT caller');
-        results.push(new BeaconError('internal_error', { cause: err }));
-        continue;
-      }
-      for (const [stream, p] of local) streamHeads.set(stream, p);
-      position += recorded.length;
-      results.push(recorded);
-    }
-    // Delivered with the commit, never before: a follower woken by it finds the rows.
-    if (position > head) await client.query('SELECT pg_notify($1, $2)', [NOTIFY_CHANNEL, String(position)]);
-    await client.query('COMMIT');
-    return results;
+    return await attempt(client, batch, options, ctx, false);
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    // No constraint can break under the lock but through a bug or a writer that ignores
+    // the lock; then the batch is retried with one savepoint per caller (two more round
+    // trips each, which the common case does not pay), so that caller alone fails.
+    if (batch.length < 2 || !isConstraintError(err)) throw err;
+  }
+  try {
+    return await attempt(client, batch, options, ctx, true);
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;
   }
+}
+
+async function attempt(
+  client: pg.ClientBase,
+  batch: ReadonlyArray<readonly BeaconEvent[]>,
+  options: { recordedAt: number; durable: boolean },
+  ctx: BatchContext,
+  savepoints: boolean,
+): Promise<CallerResult[]> {
+  // One round trip: a simple query runs its statements in order, each with its own
+  // snapshot, so the head is read only once the lock is held. Connection bookkeeping need
+  // not wait for the WAL flush; anything a client was promised does.
+  const opened: unknown = await client.query(
+    `BEGIN;${options.durable ? '' : ' SET LOCAL synchronous_commit = off;'} SELECT pg_advisory_xact_lock(${APPEND_LOCK_KEY}); SELECT COALESCE(MAX(position), 0) AS h FROM events`,
+  );
+  const last = (Array.isArray(opened) ? opened.at(-1) : opened) as pg.QueryResult<{ h: string }>;
+  const head = Number(last.rows[0]?.h ?? 0);
+  while (ctx.known() < head) {
+    const page = await readAfter(client, ctx.known(), CATCH_UP_PAGE);
+    if (page.length === 0) throw new Error(`log head is ${head} but nothing follows position ${ctx.known()}`);
+    ctx.deliver(page);
+  }
+  const claims = noClaims();
+  let position = head;
+  const results: CallerResult[] = [];
+  for (const events of batch) {
+    const conflict = conflictOf(events, ctx.state(), claims);
+    if (conflict !== undefined) {
+      results.push(conflict);
+      continue;
+    }
+    const serialized = events.map(serialize);
+    const params = [
+      events.map((_, i) => position + i + 1),
+      events.map(streamOf),
+      serialized.map((s) => s.type),
+      serialized.map((s) => s.version),
+      serialized.map((s) => s.data),
+      events.map(() => options.recordedAt),
+    ];
+    let rows: Array<{ position: string; stream_position: number }>;
+    try {
+      if (savepoints) await client.query('SAVEPOINT caller');
+      ({ rows } = await client.query<{ position: string; stream_position: number }>(INSERT, params));
+      if (savepoints) await client.query('RELEASE SAVEPOINT caller');
+    } catch (err) {
+      if (!savepoints || !isConstraintError(err)) throw err;
+      await client.query('ROLLBACK TO SAVEPOINT caller');
+      results.push(new BeaconError('internal_error', { cause: err }));
+      continue;
+    }
+    const streamPositions = new Map(rows.map((r) => [Number(r.position), r.stream_position]));
+    results.push(
+      events.map((event, i) => {
+        const at = position + i + 1;
+        return { ...event, position: at, stream: streamOf(event), streamPosition: streamPositions.get(at) ?? 0, recordedAt: options.recordedAt } as RecordedEvent;
+      }),
+    );
+    position += events.length;
+  }
+  // The notification is delivered with the commit, never before: a follower woken by it finds the rows.
+  await client.query(position > head ? `SELECT pg_notify('${NOTIFY_CHANNEL}', '${position} ${ctx.origin}'); COMMIT` : 'COMMIT');
+  return results;
 }
 
 /** SQLSTATE class 23: integrity constraint violation. */

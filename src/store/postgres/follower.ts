@@ -10,6 +10,10 @@ export interface FollowerOptions {
   url: string;
   /** Reads from the node's last position to the head; rejects when the log is unreachable. */
   readToHead(): Promise<void>;
+  /** The last position the node has; a notification of a head not past it needs no read. */
+  known(): number;
+  /** The mark this node's own commits notify with: they are delivered by the append itself. */
+  origin: string;
   intervalMs: number;
   retryMs: number;
   connectTimeoutMs: number;
@@ -83,7 +87,14 @@ export function createFollower(options: FollowerOptions): Follower {
     client = c;
     c.on('error', (err) => drop(c, err));
     c.on('end', () => drop(c));
-    c.on('notification', wake);
+    // The payload is `<head> <origin>`: the node's own commits (delivered by the append; a
+    // reply lost with its connection is read by the next catch-up) and heads a read already
+    // reached wake no read, so an append costs each other node at most one query.
+    c.on('notification', (message) => {
+      const [head, origin] = (message.payload ?? '').split(' ');
+      if (origin === options.origin) return;
+      if (!(Number(head) <= options.known())) wake();
+    });
     try {
       await c.connect();
       await c.query(`LISTEN ${NOTIFY_CHANNEL}`);

@@ -2,6 +2,7 @@
 // nodes append to in one total order (appendBatch.ts), each node's folds rebuilt from it at
 // start and kept current by following it (follower.ts), every event heard once, in order.
 
+import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import type { Clock } from '../../clock.js';
 import { nowSeconds } from '../../clock.js';
@@ -58,6 +59,7 @@ export async function openPostgresLog(options: PostgresLogOptions): Promise<Post
   const onError = (err: unknown, what = 'event log'): void => options.onError?.(err, what);
   const pool = createPool(url, (err) => onError(err, 'idle PostgreSQL connection lost'));
   const folds = createProjectionSet();
+  const origin = randomBytes(6).toString('hex');
   let known = 0;
   let client: pg.PoolClient;
   try {
@@ -132,6 +134,8 @@ export async function openPostgresLog(options: PostgresLogOptions): Promise<Post
   const follower = createFollower({
     url,
     readToHead,
+    known: () => known,
+    origin,
     intervalMs: options.catchUpIntervalMs ?? PG_CATCH_UP_INTERVAL_MS,
     retryMs: PG_LISTEN_RETRY_MS,
     connectTimeoutMs: PG_CONNECT_TIMEOUT_MS,
@@ -150,6 +154,7 @@ export async function openPostgresLog(options: PostgresLogOptions): Promise<Post
         known: () => known,
         deliver: (events) => deliver(events),
         state: () => folds.state,
+        origin,
       });
       c.release();
     } catch (err) {
