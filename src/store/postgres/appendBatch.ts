@@ -1,6 +1,6 @@
-// One group commit against PostgreSQL: a transaction that takes the cluster-wide append lock,
-// first hands over what other nodes committed since this node last read, then writes each
-// caller's events in a savepoint at the positions after the head, and NOTIFYs the followers.
+// One group commit against PostgreSQL: under the cluster-wide append lock, hand over what
+// other nodes committed since this node last read, write each caller's events after the
+// head (in a savepoint of its own only once a constraint broke), NOTIFY the followers.
 //
 // Why a lock and not a sequence: a sequence hands out numbers at INSERT time, so a
 // transaction holding position 8 can commit after one holding 9 was committed and read; a
@@ -53,6 +53,10 @@ const INSERT = `INSERT INTO events (position, stream, stream_position, type, sch
     AS v(position, stream, type, schema_version, data, recorded_at)
   RETURNING position, stream_position`;
 
+/**
+ * Commits the batch or throws; after a throw the caller must destroy `client` (that rolls
+ * the transaction back: a ROLLBACK sent to a server that stopped answering would only wait).
+ */
 export async function writeBatch(
   client: pg.ClientBase,
   batch: ReadonlyArray<readonly BeaconEvent[]>,
@@ -62,18 +66,13 @@ export async function writeBatch(
   try {
     return await attempt(client, batch, options, ctx, false);
   } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
     // No constraint can break under the lock but through a bug or a writer that ignores
     // the lock; then the batch is retried with one savepoint per caller (two more round
     // trips each, which the common case does not pay), so that caller alone fails.
     if (batch.length < 2 || !isConstraintError(err)) throw err;
+    await client.query('ROLLBACK');
   }
-  try {
-    return await attempt(client, batch, options, ctx, true);
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  }
+  return attempt(client, batch, options, ctx, true);
 }
 
 async function attempt(

@@ -2,7 +2,7 @@
 // a failure to connect is reported in, which name the setting and never its password.
 
 import pg from 'pg';
-import { PG_CONNECT_TIMEOUT_MS, PG_POOL_SIZE } from '../../constants.js';
+import { PG_CONNECT_TIMEOUT_MS, PG_POOL_SIZE, PG_QUERY_TIMEOUT_MS } from '../../constants.js';
 import { StartupError } from '../../startupError.js';
 
 /** The URL with any password replaced by `***`, for logs and error lines. */
@@ -31,7 +31,14 @@ export function describePgError(err: unknown, url: string): string {
 }
 
 export function createPool(url: string, onError: (err: unknown) => void): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max: PG_POOL_SIZE, connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS, idleTimeoutMillis: 30_000 });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: PG_POOL_SIZE,
+    connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS,
+    query_timeout: PG_QUERY_TIMEOUT_MS,
+    idleTimeoutMillis: 30_000,
+    keepAlive: true,
+  });
   // An idle connection that dies (PostgreSQL restarted) is reported here, not thrown.
   pool.on('error', onError);
   return pool;

@@ -83,7 +83,8 @@ export function createFollower(options: FollowerOptions): Follower {
   };
   const listen = async (): Promise<void> => {
     if (closed || client !== undefined) return;
-    const c = new pg.Client({ connectionString: options.url, connectionTimeoutMillis: options.connectTimeoutMs });
+    // keepAlive: a LISTEN connection cut by the network (no FIN) is noticed, not trusted forever.
+    const c = new pg.Client({ connectionString: options.url, connectionTimeoutMillis: options.connectTimeoutMs, keepAlive: true });
     client = c;
     c.on('error', (err) => drop(c, err));
     c.on('end', () => drop(c));
