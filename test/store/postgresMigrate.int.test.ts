@@ -3,6 +3,7 @@
 // source copies only what is new, and a PostgreSQL log of another deployment is refused.
 
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -16,6 +17,17 @@ import { ev } from '../support/given.js';
 import { pgMissing, startPostgres, type TestPostgres } from '../support/postgres.js';
 import { ROOT } from '../support/process.js';
 
+
+const dirs: string[] = [];
+/** A temp directory removed when the file's tests end. */
+const scratch = (): string => {
+  const dir = tempDir();
+  dirs.push(dir);
+  return dir;
+};
+after(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
 const CLI = join(ROOT, 'src/cli/migrateToPostgres.ts');
 
 function runCli(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -59,7 +71,7 @@ describe('migrate-to-postgres', { skip: pgMissing }, () => {
   });
 
   test('copies the log with its positions and user ids, copies nothing twice, then only what is new', async () => {
-    const path = join(tempDir(), 'beacon.db');
+    const path = join(scratch(), 'beacon.db');
     await sqliteLog(path, [
       [ev.registered(1, 'alice'), ev.started()],
       // An imported user keeps the id the old application gave it, gaps and all.
@@ -99,9 +111,9 @@ describe('migrate-to-postgres', { skip: pgMissing }, () => {
 
   test('refuses a PostgreSQL log that is not a prefix of the source, and leaves it as it was', async () => {
     const url = await server.createDatabase();
-    const ours = join(tempDir(), 'beacon.db');
+    const ours = join(scratch(), 'beacon.db');
     await sqliteLog(ours, [[ev.registered(1, 'alice')], [ev.registered(2, 'bob')]]);
-    const theirs = join(tempDir(), 'beacon.db');
+    const theirs = join(scratch(), 'beacon.db');
     await sqliteLog(theirs, [[ev.registered(1, 'mallory')]]);
     await migrateToPostgres({ from: theirs, to: url });
 
@@ -111,13 +123,13 @@ describe('migrate-to-postgres', { skip: pgMissing }, () => {
     assert.equal(await count(url), 1);
 
     // Longer than the source is no prefix either.
-    const shorter = join(tempDir(), 'beacon.db');
+    const shorter = join(scratch(), 'beacon.db');
     await sqliteLog(shorter, []);
     await assert.rejects(migrateToPostgres({ from: shorter, to: url }), /not a copy of this one/);
   });
 
   test('an unreachable target is one line naming it, without its password', async () => {
-    const path = join(tempDir(), 'beacon.db');
+    const path = join(scratch(), 'beacon.db');
     await sqliteLog(path, [[ev.started()]]);
     const result = await runCli(['--from', path, '--to', 'postgres://beacon:pw-secret@127.0.0.1:1/x']);
     assert.equal(result.code, 1);

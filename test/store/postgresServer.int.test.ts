@@ -3,6 +3,7 @@
 // the start stopped with one line when DATABASE_URL is unreachable or given alone.
 
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { startBeacon, type Beacon } from '../../src/app.js';
@@ -12,6 +13,17 @@ import { call, tempDir, testEnv } from '../support/beacon.js';
 import { pgMissing, startPostgres, type TestPostgres } from '../support/postgres.js';
 import { freePort, spawnBeacon } from '../support/process.js';
 
+
+const dirs: string[] = [];
+/** A temp directory removed when the file's tests end. */
+const scratch = (): string => {
+  const dir = tempDir();
+  dirs.push(dir);
+  return dir;
+};
+after(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
 /** Resolves with the first commit `beacon` hears that holds an event of `type`. */
 function heard(beacon: Beacon, type: RecordedEvent['type']): Promise<RecordedEvent> {
   return new Promise((resolve) => {
@@ -39,7 +51,7 @@ describe('Beacon on PostgreSQL', { skip: pgMissing, timeout: 30_000 }, () => {
   // REDIS_URL comes with the Redis bus: until then the PostgreSQL log is exercised alone,
   // with DATABASE_URL set past loadConfig's both-or-neither rule.
   const startNode = async (url: string): Promise<{ beacon: Beacon; base: string }> => {
-    const config = { ...loadConfig(testEnv(tempDir())), DATABASE_URL: url };
+    const config = { ...loadConfig(testEnv(scratch())), DATABASE_URL: url };
     const beacon = await startBeacon({ config, ephemeralPorts: true });
     beacons.push(beacon);
     return { beacon, base: `http://127.0.0.1:${beacon.httpPort}` };
@@ -109,7 +121,7 @@ describe('Beacon on PostgreSQL', { skip: pgMissing, timeout: 30_000 }, () => {
   test('an unreachable DATABASE_URL, or one without REDIS_URL, stops the start with one line naming it', async () => {
     const dead = await freePort();
     const unreachable = spawnBeacon(
-      testEnv(tempDir(), { DATABASE_URL: `postgres://beacon:hunter2-secret@127.0.0.1:${dead}/beacon`, REDIS_URL: `redis://127.0.0.1:${dead}` }),
+      testEnv(scratch(), { DATABASE_URL: `postgres://beacon:hunter2-secret@127.0.0.1:${dead}/beacon`, REDIS_URL: `redis://127.0.0.1:${dead}` }),
     );
     assert.equal(await unreachable.exited, 1);
     const line = unreachable.stderr().trim();
@@ -117,7 +129,7 @@ describe('Beacon on PostgreSQL', { skip: pgMissing, timeout: 30_000 }, () => {
     assert.doesNotMatch(line, /hunter2/);
     assert.equal(line.split('\n').length, 1);
 
-    const alone = spawnBeacon(testEnv(tempDir(), { DATABASE_URL: server.url }));
+    const alone = spawnBeacon(testEnv(scratch(), { DATABASE_URL: server.url }));
     assert.equal(await alone.exited, 1);
     assert.match(alone.stderr().trim(), /^beacon: REDIS_URL: must be set with DATABASE_URL/);
   });
