@@ -64,4 +64,21 @@ describe('PostgreSQL log outage', { skip: pgMissing }, () => {
     // The LISTEN connection came back too: a notification wakes the node again.
     while (!log.stats().listening) await delay(50);
   });
+
+  test('killed (SIGKILL, a crash): every acknowledged append survives the restart, and the log carries on', async () => {
+    const url = await server.createDatabase();
+    const crashLog = await openPostgresLog({ url, clock: { now: () => Date.now() }, catchUpIntervalMs: 200 });
+    try {
+      const acknowledged = await Promise.all(Array.from({ length: 20 }, (_, i) => crashLog.append([ev.registered(i + 1, `user${i + 1}`)])));
+      await server.kill();
+      await assert.rejects(crashLog.append([ev.started()]), isUnavailable);
+      await server.restart();
+      await reconnected(crashLog);
+      const stored = await crashLog.read(0, 100);
+      assert.deepEqual(stored.map((e) => e.position), acknowledged.flat().map((e) => e.position), 'crash recovery kept every acknowledged event');
+      assert.equal((await crashLog.append([ev.started()]))[0]?.position, 21);
+    } finally {
+      await crashLog.close();
+    }
+  });
 });
