@@ -110,6 +110,35 @@ describe('PostgreSQL event log', { skip: pgMissing }, () => {
     assert.equal((await a.read(0, 10)).length, 1);
   });
 
+  test('a log that went back (a restore, a failover) is never followed past: the node stays unhealthy', async () => {
+    const url = await server.createDatabase();
+    const node = await openLog(url);
+    await node.append([ev.registered(1, 'alice')]);
+    await node.append([ev.login(1, 'alice', 'j1', 9_999_999_999)]);
+    await node.append([ev.loggedOut(1, 'j1')]);
+    // PostgreSQL comes back without the last two commits, and another node appends anew:
+    // position 2 is now another event, which a cursor at 3 would never read.
+    const admin = new pg.Client(url);
+    await admin.connect();
+    try {
+      await admin.query('ALTER TABLE events DISABLE TRIGGER USER; DELETE FROM events WHERE position > 1; ALTER TABLE events ENABLE TRIGGER USER');
+    } finally {
+      await admin.end();
+    }
+    const other = await openLog(url);
+    await other.append([ev.registered(2, 'mallory')]);
+    const heard: number[] = [];
+    node.subscribe((events) => heard.push(...events.map((e) => e.position)));
+    await assert.rejects(node.catchUp(), (err: unknown) => err instanceof BeaconError && err.code === 'unavailable');
+    assert.equal(node.healthy(), false);
+    await assert.rejects(node.append([ev.started()]), (err: unknown) => err instanceof BeaconError && err.code === 'unavailable');
+    await assert.rejects(node.catchUp());
+    assert.equal(node.healthy(), false, 'until a restart rebuilds it');
+    assert.deepEqual(heard, []);
+    const cause = await node.catchUp().catch((err: unknown) => (err as Error).cause);
+    assert.match(String(cause), /no longer holds the event this node read at position 3: it lost committed events/);
+  });
+
   test('an unreachable DATABASE_URL stops the start with one line naming it, never its password', async () => {
     const port = await freePort();
     const url = `postgres://beacon:s3cret-pw@127.0.0.1:${port}/beacon`;

@@ -36,6 +36,23 @@ export interface BatchContext {
   origin: string;
 }
 
+/**
+ * The log ends before what this node has read: PostgreSQL was restored from a backup or
+ * failed over to a replica that lagged. The node's folds hold events the log no longer
+ * has, and new events will reuse their positions: it must be restarted to rebuild.
+ */
+export class LogRegressedError extends Error {
+  constructor(
+    readonly known: number,
+    /** The head found, when it is below `known`; undefined when the event at `known` changed. */
+    readonly head?: number,
+  ) {
+    const found = head === undefined ? `no longer holds the event this node read at position ${known}` : `ends at position ${head} but this node has read up to ${known}`;
+    super(`the PostgreSQL event log ${found}: it lost committed events (restored from a backup, or failed over); restart every node`);
+    this.name = 'LogRegressedError';
+  }
+}
+
 /** Per caller: its recorded events, or the error that refused it alone. */
 export type CallerResult = RecordedEvent[] | Error;
 
@@ -60,7 +77,7 @@ const INSERT = `INSERT INTO events (position, stream, stream_position, type, sch
 export async function writeBatch(
   client: pg.ClientBase,
   batch: ReadonlyArray<readonly BeaconEvent[]>,
-  options: { recordedAt: number; durable: boolean },
+  options: { recordedAt: number },
   ctx: BatchContext,
 ): Promise<CallerResult[]> {
   try {
@@ -78,18 +95,21 @@ export async function writeBatch(
 async function attempt(
   client: pg.ClientBase,
   batch: ReadonlyArray<readonly BeaconEvent[]>,
-  options: { recordedAt: number; durable: boolean },
+  options: { recordedAt: number },
   ctx: BatchContext,
   savepoints: boolean,
 ): Promise<CallerResult[]> {
   // One round trip: a simple query runs its statements in order, each with its own
-  // snapshot, so the head is read only once the lock is held. Connection bookkeeping need
-  // not wait for the WAL flush; anything a client was promised does.
+  // snapshot, so the head is read only once the lock is held. Every commit waits for the
+  // WAL flush, connection bookkeeping too (unlike SQLite's): an asynchronous commit is seen
+  // by other nodes before it is durable, and a crash that lost it would hand its positions
+  // to new events, which a node that had read the lost ones would then skip.
   const opened: unknown = await client.query(
-    `BEGIN;${options.durable ? '' : ' SET LOCAL synchronous_commit = off;'} SELECT pg_advisory_xact_lock(${APPEND_LOCK_KEY}); SELECT COALESCE(MAX(position), 0) AS h FROM events`,
+    `BEGIN; SELECT pg_advisory_xact_lock(${APPEND_LOCK_KEY}); SELECT COALESCE(MAX(position), 0) AS h FROM events`,
   );
   const last = (Array.isArray(opened) ? opened.at(-1) : opened) as pg.QueryResult<{ h: string }>;
   const head = Number(last.rows[0]?.h ?? 0);
+  if (head < ctx.known()) throw new LogRegressedError(ctx.known(), head);
   while (ctx.known() < head) {
     const page = await readAfter(client, ctx.known(), CATCH_UP_PAGE);
     if (page.length === 0) throw new Error(`log head is ${head} but nothing follows position ${ctx.known()}`);

@@ -8,10 +8,10 @@ import type { Clock } from '../../clock.js';
 import { nowSeconds } from '../../clock.js';
 import { PG_CATCH_UP_INTERVAL_MS, PG_CONNECT_TIMEOUT_MS, PG_LISTEN_RETRY_MS } from '../../constants.js';
 import { BeaconError } from '../../errors.js';
-import { createProjectionSet, DURABLE_EVENT_TYPES } from '../../events/index.js';
+import { createProjectionSet } from '../../events/index.js';
 import type { BeaconEvent, RecordedEvent } from '../../events/index.js';
 import type { CommitListener, EventLog, LogStats, Projections } from '../../ports/index.js';
-import { writeBatch } from './appendBatch.js';
+import { LogRegressedError, writeBatch } from './appendBatch.js';
 import { createPool, startupFailure } from './connection.js';
 import { createFollower } from './follower.js';
 import { readAfter } from './rows.js';
@@ -61,6 +61,8 @@ export async function openPostgresLog(options: PostgresLogOptions): Promise<Post
   const folds = createProjectionSet();
   const origin = randomBytes(6).toString('hex');
   let known = 0;
+  /** The event at `known`: each catch-up reads it again to prove the log did not go back. */
+  let anchor: RecordedEvent | undefined;
   let client: pg.PoolClient;
   try {
     client = await pool.connect();
@@ -75,6 +77,7 @@ export async function openPostgresLog(options: PostgresLogOptions): Promise<Post
       const page = await readAfter(client, known, REBUILD_PAGE_SIZE);
       for (const event of page) folds.apply(event);
       known = page.at(-1)?.position ?? known;
+      anchor = page.at(-1) ?? anchor;
       if (page.length < REBUILD_PAGE_SIZE) break;
     }
   } catch (err) {
@@ -92,6 +95,8 @@ export async function openPostgresLog(options: PostgresLogOptions): Promise<Post
   let pending: Pending[] = [];
   let scheduled = false;
   let inFlight: Promise<void> | undefined;
+  /** Set once the log was found to end before what this node read: unhealthy until a restart. */
+  let regressed: LogRegressedError | undefined;
 
   const setHealth = (ok: boolean, err?: unknown, what?: string): void => {
     // One line per outage, not one per failed read every second.
@@ -105,6 +110,7 @@ export async function openPostgresLog(options: PostgresLogOptions): Promise<Post
     if (fresh.length === 0) return;
     for (const event of fresh) folds.apply(event);
     known = fresh.at(-1)?.position ?? known;
+    anchor = fresh.at(-1) ?? anchor;
     if (!ownAppend) stats.followed += fresh.length;
     for (const listener of listeners) {
       try {
@@ -118,8 +124,15 @@ export async function openPostgresLog(options: PostgresLogOptions): Promise<Post
   const readToHead = async (): Promise<void> => {
     const started = clock.now();
     try {
+      if (regressed !== undefined) throw regressed;
       for (;;) {
-        const page = await readAfter(pool, known, FOLLOW_PAGE_SIZE);
+        // From the event at `known` itself: gone or different, the log lost what was read.
+        const from = anchor;
+        const page = await readAfter(pool, (from?.position ?? 1) - 1, FOLLOW_PAGE_SIZE + 1);
+        if (from !== undefined) {
+          if (!sameEvent(page[0], from)) throw (regressed = new LogRegressedError(from.position));
+          page.shift();
+        }
         deliver(page);
         if (page.length < FOLLOW_PAGE_SIZE) break;
       }
@@ -145,12 +158,11 @@ export async function openPostgresLog(options: PostgresLogOptions): Promise<Post
 
   const commit = async (batch: readonly Pending[]): Promise<void> => {
     const started = clock.now();
-    const durable = batch.some((p) => p.events.some((e) => DURABLE_EVENT_TYPES.has(e.type)));
     let results;
     let c: pg.PoolClient | undefined;
     try {
       c = await pool.connect();
-      results = await writeBatch(c, batch.map((p) => p.events), { recordedAt: clock.now(), durable }, {
+      results = await writeBatch(c, batch.map((p) => p.events), { recordedAt: clock.now() }, {
         known: () => known,
         deliver: (events) => deliver(events),
         state: () => folds.state,
@@ -161,6 +173,7 @@ export async function openPostgresLog(options: PostgresLogOptions): Promise<Post
       // A lost connection may have committed or not: nothing is acknowledged, and if it did
       // commit the follower reads it back like another node's events.
       c?.release(true);
+      if (err instanceof LogRegressedError) regressed = err;
       stats.failures++;
       setHealth(false, err, 'event log commit failed');
       const failure = new BeaconError('unavailable', { cause: err });
@@ -204,6 +217,7 @@ export async function openPostgresLog(options: PostgresLogOptions): Promise<Post
     projections: () => folds.state,
     append(events) {
       if (closed) return Promise.reject(new BeaconError('unavailable', { message: 'Store is closed' }));
+      if (regressed !== undefined) return Promise.reject(new BeaconError('unavailable', { cause: regressed }));
       if (events.length === 0) return Promise.resolve([]);
       return new Promise<RecordedEvent[]>((resolve, reject) => {
         pending.push({ events, resolve, reject });
@@ -226,7 +240,7 @@ export async function openPostgresLog(options: PostgresLogOptions): Promise<Post
     catchUp: () => follower.catchUp(),
     lag: () => Math.max(0, clock.now() - followedAt),
     followedAt: () => followedAt,
-    healthy: () => isHealthy && !closed,
+    healthy: () => isHealthy && !closed && regressed === undefined,
     stats: () => ({ ...stats, listenDrops: follower.drops(), listening: follower.listening() }),
     pruneBlacklist: () => folds.prune(nowSeconds(clock)).length,
     async close() {
@@ -241,4 +255,9 @@ export async function openPostgresLog(options: PostgresLogOptions): Promise<Post
       await pool.end();
     },
   };
+}
+
+/** The same event at the same place: what a log that never goes back reads again. */
+function sameEvent(a: RecordedEvent | undefined, b: RecordedEvent): boolean {
+  return a !== undefined && a.position === b.position && a.stream === b.stream && a.streamPosition === b.streamPosition && a.type === b.type && a.recordedAt === b.recordedAt;
 }
