@@ -1,7 +1,6 @@
 // `npm run migrate-to-postgres -- --from DATA_DIR/beacon.db --to $DATABASE_URL`: copies one
-// node's SQLite event log into PostgreSQL for a cluster, event for event (positions, streams,
-// user ids and the stored JSON kept). Safe to re-run: it copies only what PostgreSQL lacks,
-// and refuses a PostgreSQL log that is not a prefix of the SQLite one.
+// node's SQLite event log into PostgreSQL event for event (positions, user ids, JSON kept);
+// re-runs copy only what is missing, and a PostgreSQL log not a prefix of it is refused.
 
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';

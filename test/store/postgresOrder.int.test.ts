@@ -1,7 +1,6 @@
-// One total order across nodes: two logs ("nodes", each with its own pool) appending at
-// once leave one gap-free order that both followers hear identically, a reader moving its
-// cursor on what it read never skips a position, and a node whose LISTEN connection is
-// killed still learns of a revocation from the periodic catch-up.
+// One total order across nodes: two nodes appending at once leave one gap-free order both
+// hear identically and a cursor-moving reader never skips; a node whose LISTEN connection
+// is killed still learns of a revocation from its catch-up.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';

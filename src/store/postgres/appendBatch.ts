@@ -1,18 +1,6 @@
 // One group commit against PostgreSQL: under the cluster-wide append lock, hand over what
 // other nodes committed since this node last read, write each caller's events after the
 // head (in a savepoint of its own only once a constraint broke), NOTIFY the followers.
-//
-// Why a lock and not a sequence: a sequence hands out numbers at INSERT time, so a
-// transaction holding position 8 can commit after one holding 9 was committed and read; a
-// follower that read 9 moves its cursor past 8 and never sees it. Under the transaction-
-// scoped advisory lock a position is taken only by the one transaction that holds it, and
-// the lock is released after its commit is visible: positions become visible in order.
-// What it costs (bench/pgAppend.ts: durable events, each append awaited, loopback
-// PostgreSQL 15 with fsync on, this 2-core machine under other load, 7 runs): one appender
-// 300-680 appends/s against 500-1600 for a plain sequence INSERT; four appenders on four
-// nodes 200-460/s in all (the lock serialises them; sequence INSERTs: 1500-3000/s); four
-// on one node 740-1430/s (group commit shares each hold of the lock). The log carries
-// auth events, and a login costs ~30 ms of argon2id CPU: the lock is not what bounds them.
 
 import type pg from 'pg';
 import { BeaconError } from '../../errors.js';
@@ -70,6 +58,17 @@ const INSERT = `INSERT INTO events (position, stream, stream_position, type, sch
     AS v(position, stream, type, schema_version, data, recorded_at)
   RETURNING position, stream_position`;
 
+// Why a lock and not a sequence: a sequence hands out numbers at INSERT time, so a
+// transaction holding position 8 can commit after one holding 9 was committed and read; a
+// follower that read 9 moves its cursor past 8 and never sees it. Under the transaction-
+// scoped advisory lock a position is taken only by the one transaction that holds it, and
+// the lock is released after its commit is visible: positions become visible in order.
+// What it costs (bench/pgAppend.ts: durable events, each append awaited, loopback
+// PostgreSQL 15 with fsync on, this 2-core machine under other load, 7 runs): one appender
+// 300-680 appends/s against 500-1600 for a plain sequence INSERT; four appenders on four
+// nodes 200-460/s in all (the lock serialises them; sequence INSERTs: 1500-3000/s); four
+// on one node 740-1430/s (group commit shares each hold of the lock). The log carries
+// auth events, and a login costs ~30 ms of argon2id CPU: the lock is not what bounds them.
 /**
  * Commits the batch or throws; after a throw the caller must destroy `client` (that rolls
  * the transaction back: a ROLLBACK sent to a server that stopped answering would only wait).

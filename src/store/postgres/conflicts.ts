@@ -1,7 +1,6 @@
-// Decisions made on one node against folds that another node's append has since moved:
-// checked under the append lock, once the folds hold everything committed before. Only
-// what the folds cannot reconcile is refused; racing logins and logouts are not conflicts
-// (the last LoginSucceeded in the log is the one active token, on every node alike).
+// Decisions one node made against folds another node's append has since moved, checked
+// under the append lock once the folds hold everything before. Only what the folds cannot
+// reconcile is refused: racing logins are not (the last LoginSucceeded is the active token).
 
 import { BeaconError } from '../../errors.js';
 import type { BeaconEvent, ProjectionState } from '../../events/index.js';

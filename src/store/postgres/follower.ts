@@ -1,7 +1,6 @@
-// How a node keeps up with the log other nodes append to: a LISTEN connection wakes it on
-// every commit, a periodic catch-up covers a notification lost to a dropped connection, and
-// either one runs the same read from the node's last position. Reads never overlap: a
-// catch-up asked for while one runs starts once it ends (it may have begun too early).
+// How a node keeps up with the log others append to: LISTEN wakes it on every commit, a
+// periodic catch-up covers a notification lost with its connection, both run the same read
+// from the node's last position, and reads never overlap (one asked meanwhile runs next).
 
 import pg from 'pg';
 import { NOTIFY_CHANNEL } from './schema.js';
