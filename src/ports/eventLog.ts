@@ -1,6 +1,6 @@
 // The EventLog port: what the auth layer, the hub and the CLIs need from the log, whatever
-// holds it (SQLite in src/store today; a PostgreSQL binding would be one more folder that
-// implements this and is picked by the wiring in src/app).
+// holds it (SQLite in src/store, PostgreSQL for a cluster in src/store/postgres; the wiring
+// in src/app picks one).
 
 import type { BeaconEvent, RecordedEvent } from '../events/index.js';
 
