@@ -9,6 +9,7 @@ import type { Config } from './config/index.js';
 import { BLACKLIST_PRUNE_INTERVAL_MS } from './constants.js';
 import type { Loggers } from './log.js';
 import type { Hub } from './actors/index.js';
+import type { ChannelService } from './channels/index.js';
 import type { EventLog, Projections } from './ports/index.js';
 import { buildCore, buildSockets, createClosers, startHttp, type Phase } from './app/index.js';
 import { describeLogHolder } from './store/index.js';
@@ -35,6 +36,8 @@ export interface Beacon {
   readonly auth: AuthService;
   readonly loggers: Loggers;
   readonly hub: Hub;
+  /** The channel service (publish, list, presence, history, channelsOf): the admin API's way in. */
+  readonly channels: ChannelService;
   /** Graceful stop: refuse new work, finish in-flight requests, close the log. Idempotent. */
   stop(reason?: string): Promise<void>;
   /**
@@ -58,9 +61,9 @@ export async function startBeacon(options: BeaconOptions): Promise<Beacon> {
     const http = await startHttp(core, sockets, { phase: () => phase, ephemeralPorts: options.ephemeralPorts === true }, closers);
     sockets.attach(() => http.server.apps);
     await store.append([{ type: 'ServerStarted', data: { pid: process.pid, version: VERSION } }]);
-    return { hub: sockets.hub, http };
+    return { hub: sockets.hub, channels: sockets.channels, http };
   };
-  const { hub, http } = await startParts().catch(async (err: unknown) => {
+  const { hub, channels, http } = await startParts().catch(async (err: unknown) => {
     await closeAll();
     if (core.ownsLoggers) await loggers.close();
     throw err;
@@ -103,6 +106,7 @@ export async function startBeacon(options: BeaconOptions): Promise<Beacon> {
     auth,
     loggers,
     hub,
+    channels,
     stop,
     reloadTls: () => http.reloadTls(),
   };

@@ -86,6 +86,28 @@ const notAuthenticated = {
     reply('response', { ok: false, code: 'not_authenticated', message: ERRORS.not_authenticated.message }, event.id),
 } as const;
 
+/** Before authentication every channel request is refused, and nothing changes. */
+const channelsNotAuthenticated = {
+  subscribe: { actions: notAuthenticated },
+  unsubscribe: { actions: notAuthenticated },
+  publish: { actions: notAuthenticated },
+  channel_presence: { actions: notAuthenticated },
+  history: { actions: notAuthenticated },
+} as const;
+
+/** The channel router answers each request (see hub.ts) and keeps `channels` current through these. */
+const channelRequests = base.createStateConfig({
+  on: {
+    subscribe: { actions: { type: 'channelRequest', params: ({ event }) => ({ frame: event }) } },
+    unsubscribe: { actions: { type: 'channelRequest', params: ({ event }) => ({ frame: event }) } },
+    publish: { actions: { type: 'channelRequest', params: ({ event }) => ({ frame: event }) } },
+    channel_presence: { actions: { type: 'channelRequest', params: ({ event }) => ({ frame: event }) } },
+    history: { actions: { type: 'channelRequest', params: ({ event }) => ({ frame: event }) } },
+    CHANNEL_ADDED: { actions: { type: 'channelAdded', params: ({ event }) => ({ channel: event.channel }) } },
+    CHANNEL_REMOVED: { actions: { type: 'channelRemoved', params: ({ event }) => ({ channel: event.channel }) } },
+  },
+}).on;
+
 const authTimedOut = {
   target: 'closed',
   actions: [
@@ -112,6 +134,7 @@ export const connectionMachine = base.createMachine({
     pending: null,
     failure: null,
     closing: null,
+    channels: new Set<string>(),
   }),
   entry: {
     type: 'greet',
@@ -136,6 +159,7 @@ export const connectionMachine = base.createMachine({
           actions: { type: 'startPending', params: ({ event }) => ({ id: event.id, username: event.data.username }) },
         },
         authenticated_message: { actions: notAuthenticated },
+        ...channelsNotAuthenticated,
       },
     },
     registering: {
@@ -174,6 +198,7 @@ export const connectionMachine = base.createMachine({
         ...live.on,
         register_user: { actions: registrationBusy },
         authenticated_message: { actions: notAuthenticated },
+        ...channelsNotAuthenticated,
       },
     },
     authenticated: {
@@ -245,6 +270,7 @@ export const connectionMachine = base.createMachine({
           ],
         },
         REVOKE: { target: 'revoked', actions: { type: 'fail', params: ({ event }) => ({ code: event.code, id: undefined }) } },
+        ...channelRequests,
       },
     },
     revoked: {

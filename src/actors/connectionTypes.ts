@@ -52,6 +52,11 @@ export interface ConnectionContext {
   failure: { code: ErrorCode; id: number | undefined } | null;
   /** How the socket ended, recorded in ConnectionClosed. The first cause wins. */
   closing: { code: number; reason: string } | null;
+  /**
+   * The channels this connection is subscribed to (those being set up included). The hub's
+   * channel router decides and tells the machine; closing the connection ends them all.
+   */
+  channels: ReadonlySet<string>;
 }
 
 export type ConnectionEvent =
@@ -61,6 +66,8 @@ export type ConnectionEvent =
   | { type: 'SHUTDOWN' }
   | { type: 'SOCKET_CLOSED'; code: number; reason: string }
   | { type: 'REVOKE'; code: RevokeCode }
+  | { type: 'CHANNEL_ADDED'; channel: string }
+  | { type: 'CHANNEL_REMOVED'; channel: string }
   | { type: 'xstate.done.actor.refresh'; output: Session }
   | { type: 'xstate.error.actor.refresh'; error: unknown };
 

@@ -60,6 +60,9 @@ class FakePort implements ConnectionPort {
   subscribe(topic: string): void {
     this.topics.add(topic);
   }
+  unsubscribe(topic: string): void {
+    this.topics.delete(topic);
+  }
   isAlive(): boolean {
     return this.alive;
   }
