@@ -228,4 +228,21 @@ describe('channel events on /ws', () => {
     await within(w.next('leave', (d) => d.username === 'ws_leaver'), WAIT_MS, 'leave');
     await w.close();
   });
+
+  test('metrics: subscriptions, publications, recoveries and history size by namespace, never by channel', async () => {
+    const c = await connect(t, await user(t, 'ws_metrics'));
+    const start = await subscribed(c, 'room:metrics-one');
+    await published(c, 'room:metrics-one', 1);
+    await subscribed(c, 'room:metrics-one', { offset: 0, epoch: start.epoch });
+    await subscribed(c, 'room:metrics-one', { offset: 0, epoch: 'lost' });
+    const text = (await call('GET', `${t.http}/metrics`)).text;
+    const value = (line: string): number => Number(new RegExp(`^${line.replace(/[{}]/g, '\\$&')} (\\d+)$`, 'm').exec(text)?.[1] ?? NaN);
+    assert.ok(value('beacon_channel_subscriptions{namespace="room"}') >= 1, text);
+    assert.ok(value('beacon_channel_publications_total{namespace="room"}') >= 1);
+    assert.ok(value('beacon_channel_history_publications{namespace="room"}') >= 1);
+    assert.ok(value('beacon_channel_recoveries_total{namespace="room",result="recovered"}') >= 1);
+    assert.ok(value('beacon_channel_recoveries_total{namespace="room",result="not_recovered"}') >= 1);
+    assert.doesNotMatch(text, /metrics-one/, 'no channel name in any label');
+    await c.close();
+  });
 });
