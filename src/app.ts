@@ -9,7 +9,7 @@ import type { Config } from './config/index.js';
 import { BLACKLIST_PRUNE_INTERVAL_MS } from './constants.js';
 import type { Loggers } from './log.js';
 import type { Hub } from './actors/index.js';
-import type { ChannelService } from './channels/index.js';
+import type { ChannelHistory, ChannelService } from './channels/index.js';
 import type { EventLog, Projections } from './ports/index.js';
 import { buildCore, buildSockets, createClosers, startHttp, type Phase } from './app/index.js';
 import { describeLogHolder } from './store/index.js';
@@ -26,6 +26,11 @@ export interface BeaconOptions {
   ephemeralPorts?: boolean;
   hasher?: PasswordHasherOptions;
   loggers?: Loggers;
+  /**
+   * Wraps the channel history the server uses (tests: a store with latency, as a remote one
+   * would have, so that publications land while a subscription is being set up).
+   */
+  wrapHistory?: (history: ChannelHistory) => ChannelHistory;
 }
 
 export interface Beacon {
@@ -57,7 +62,7 @@ export async function startBeacon(options: BeaconOptions): Promise<Beacon> {
 
   // A start that fails half-way releases what it built (the log above all) before it reports.
   const startParts = async () => {
-    const sockets = buildSockets(core, closers);
+    const sockets = buildSockets(core, closers, options.wrapHistory === undefined ? {} : { wrapHistory: options.wrapHistory });
     const http = await startHttp(core, sockets, { phase: () => phase, ephemeralPorts: options.ephemeralPorts === true }, closers);
     sockets.attach(() => http.server.apps);
     await store.append([{ type: 'ServerStarted', data: { pid: process.pid, version: VERSION } }]);

@@ -5,7 +5,7 @@
 
 import { join } from 'node:path';
 import type { TemplatedApp } from 'uWebSockets.js';
-import { CHANNELS_DB_FILE, createChannelService, openSqliteHistory, type ChannelService } from '../channels/index.js';
+import { CHANNELS_DB_FILE, createChannelService, openSqliteHistory, type ChannelHistory, type ChannelService } from '../channels/index.js';
 import { createHub, type Hub } from '../actors/index.js';
 import { createInProcessBus } from '../bus/index.js';
 import { composeBroadcasters, createSocketIoServer, mountWebSocket, serveSocketIo, socketIoBroadcaster, uwsBroadcaster } from '../transports/index.js';
@@ -24,7 +24,7 @@ export interface Sockets {
   attach(apps: () => readonly TemplatedApp[]): void;
 }
 
-export function buildSockets(core: Core, closers: Closers): Sockets {
+export function buildSockets(core: Core, closers: Closers, opts: { wrapHistory?: (h: ChannelHistory) => ChannelHistory } = {}): Sockets {
   const { config, clock, loggers, store, auth } = core;
   const bus = createInProcessBus({ onError: (err) => loggers.websocket.warn({ err }, 'bus listener failed') });
   const history = openSqliteHistory({
@@ -33,7 +33,7 @@ export function buildSockets(core: Core, closers: Closers): Sockets {
     onError: (err) => loggers.websocket.error({ err }, 'channel history failed'),
   });
   const channels = createChannelService({
-    history,
+    history: opts.wrapHistory?.(history) ?? history,
     namespaces: config.CHANNEL_NAMESPACES,
     bus,
     memberships: () => store.projections().memberships,
