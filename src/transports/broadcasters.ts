@@ -20,6 +20,9 @@ export function uwsBroadcaster(apps: () => readonly TemplatedApp[]): Broadcaster
 export function socketIoBroadcaster(io: SocketIoServer): Broadcaster {
   return {
     publish(topic, event, data) {
+      // The adapter encodes a packet before it looks for sockets: skip rooms no socket is in
+      // (most channels' publications, when their subscribers are on /ws).
+      if (!io.of('/').adapter.rooms.has(topic)) return;
       io.to(topic).emit(event, data);
     },
   };
