@@ -9,6 +9,7 @@ import { ERRORS } from '../errors.js';
 import { AUTH_TIMEOUT_REASON, CLIENT_CLOSE_REASON, SHUTDOWN_REASON, defaultEnv } from './connectionTypes.js';
 import { authFailureCode } from '../auth/session.js';
 import { base, echoOf, endOf, liveState, pongOf, reply } from './connectionSetup.js';
+import { channelRequests, channelsNotAuthenticated } from './channelTransitions.js';
 
 export * from './connectionTypes.js';
 
@@ -85,28 +86,6 @@ const notAuthenticated = {
   params: ({ event }: { event: { id: number | undefined } }) =>
     reply('response', { ok: false, code: 'not_authenticated', message: ERRORS.not_authenticated.message }, event.id),
 } as const;
-
-/** Before authentication every channel request is refused, and nothing changes. */
-const channelsNotAuthenticated = {
-  subscribe: { actions: notAuthenticated },
-  unsubscribe: { actions: notAuthenticated },
-  publish: { actions: notAuthenticated },
-  channel_presence: { actions: notAuthenticated },
-  history: { actions: notAuthenticated },
-} as const;
-
-/** The channel router answers each request (see hub.ts) and keeps `channels` current through these. */
-const channelRequests = base.createStateConfig({
-  on: {
-    subscribe: { actions: { type: 'channelRequest', params: ({ event }) => ({ frame: event }) } },
-    unsubscribe: { actions: { type: 'channelRequest', params: ({ event }) => ({ frame: event }) } },
-    publish: { actions: { type: 'channelRequest', params: ({ event }) => ({ frame: event }) } },
-    channel_presence: { actions: { type: 'channelRequest', params: ({ event }) => ({ frame: event }) } },
-    history: { actions: { type: 'channelRequest', params: ({ event }) => ({ frame: event }) } },
-    CHANNEL_ADDED: { actions: { type: 'channelAdded', params: ({ event }) => ({ channel: event.channel }) } },
-    CHANNEL_REMOVED: { actions: { type: 'channelRemoved', params: ({ event }) => ({ channel: event.channel }) } },
-  },
-}).on;
 
 const authTimedOut = {
   target: 'closed',
@@ -276,6 +255,8 @@ export const connectionMachine = base.createMachine({
     revoked: {
       // Answer, announce, close; then wait for the transport to confirm (or give up after a grace).
       entry: [
+        // The session is over: its channels end now, not when the transport confirms the close.
+        'endChannels',
         {
           type: 'reply',
           params: ({ context }) => {

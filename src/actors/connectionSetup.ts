@@ -67,6 +67,8 @@ export const base = setup({
     publishMessage: (_: unknown, _params: { frame: FrameOf<'authenticated_message'> }) => noop(),
     sendOnlineUsers: (_: unknown, _params: { id: number | undefined }) => noop(),
     checkConnections: (_: unknown, _params: { id: number | undefined }) => noop(),
+    /** Every subscription of the connection ends (revoked, expired, closing). */
+    endChannels: noop,
     /** A channel request of an authenticated connection, for the hub's channel router. */
     channelRequest: (_: unknown, _params: { frame: FrameOf<ChannelEventName> }) => noop(),
     /** Leave every index and record ConnectionClosed. */

@@ -206,6 +206,7 @@ export function createHub(deps: HubDeps): Hub {
         const removed = dropDead(self);
         guarded('reply', () => void context.port.reply('connections_checked', { active: live.size, removed }, id));
       },
+      endChannels: ({ context }) => router?.dropAll(context.sid),
       channelRequest: ({ context, self }, { frame }) => {
         if (router !== undefined) return router.handle(self, context, frame);
         const refused = { ok: false, code: 'unavailable', message: ERRORS.unavailable.message };

@@ -221,4 +221,16 @@ describe('channel router: the index', () => {
     assert.deepEqual(s.channels.channelsOf(bob.sid), ['private:p']);
     await s.stop();
   });
+
+  test('a revoked token ends the subscriptions at once, before the transport confirms the close', async () => {
+    const s = setup();
+    const c = s.connect(1, 'ann');
+    await s.answer(c.port, c.request('subscribe', { channel: 'room:rev' }));
+    const jti = `jti-${c.sid.slice(4)}`;
+    s.hub.onCommitted([{ type: 'TokenRevoked', data: { userId: 1, jti, exp: 0, reason: 'logout' }, position: 1, stream: 'user-1', streamPosition: 1, recordedAt: 0 } as RecordedEvent]);
+    assert.equal(c.handle.state, 'revoked', 'the fake transport never confirms the close');
+    assert.deepEqual(s.channels.channelsOf(c.sid), []);
+    assert.deepEqual(s.channels.list(), []);
+    await s.stop();
+  });
 });
