@@ -10,11 +10,14 @@ import { BeaconError, ERRORS, type ErrorCode } from '../errors.js';
 import type { Bus } from '../ports/index.js';
 import type { ConnectionActor } from './connectionHandle.js';
 import type { ConnectionContext } from './connectionTypes.js';
+import type { ConnectionPort } from './ports.js';
 import type { ChannelEventName, FrameOf } from './frames.js';
 
 interface Subscription {
   readonly actor: ConnectionActor;
-  readonly context: ConnectionContext;
+  /** The connection's port and sid (not its context: the machine replaces that on every change). */
+  readonly port: ConnectionPort;
+  readonly sid: string;
   readonly channel: string;
   readonly userId: number;
   readonly username: string;
@@ -53,8 +56,8 @@ export function createChannelRouter(deps: { channels: ChannelService; bus: Bus; 
     },
   });
 
-  const refuse = (sub: { context: ConnectionContext }, code: ErrorCode, id: number | undefined, message: string = ERRORS[code].message): void => {
-    guarded(() => sub.context.port.reply('response', { ok: false, code, message }, id));
+  const refuse = (to: { port: ConnectionPort }, code: ErrorCode, id: number | undefined, message: string = ERRORS[code].message): void => {
+    guarded(() => to.port.reply('response', { ok: false, code, message }, id));
   };
   const guarded = (fn: () => void): void => {
     try {
@@ -66,7 +69,7 @@ export function createChannelRouter(deps: { channels: ChannelService; bus: Bus; 
   const current = (sid: string, channel: string): Subscription | undefined => bySid.get(sid)?.get(channel);
 
   function register(sub: Subscription): void {
-    const sid = sub.context.sid;
+    const sid = sub.sid;
     let mine = bySid.get(sid);
     if (mine === undefined) bySid.set(sid, (mine = new Map()));
     mine.set(sub.channel, sub);
@@ -86,7 +89,7 @@ export function createChannelRouter(deps: { channels: ChannelService; bus: Bus; 
 
   /** Takes a subscription out of every index; the caller says what the client is told. */
   function remove(sub: Subscription, tellMachine: boolean): void {
-    const sid = sub.context.sid;
+    const sid = sub.sid;
     const mine = bySid.get(sid);
     if (mine?.get(sub.channel) !== sub) return;
     mine.delete(sub.channel);
@@ -95,7 +98,7 @@ export function createChannelRouter(deps: { channels: ChannelService; bus: Bus; 
     subs?.delete(sid);
     if (subs?.size === 0) byChannel.delete(sub.channel);
     stopRecovering(sub);
-    guarded(() => sub.context.port.unsubscribe(channelTopic(sub.channel)));
+    guarded(() => sub.port.unsubscribe(channelTopic(sub.channel)));
     bus.subscriptionChanged({ kind: 'down', channel: sub.channel, sid, userId: sub.userId, username: sub.username });
     if (tellMachine) sub.actor.send({ type: 'CHANNEL_REMOVED', channel: sub.channel });
   }
@@ -107,7 +110,7 @@ export function createChannelRouter(deps: { channels: ChannelService; bus: Bus; 
     stopRecovering(sub);
     const policy = channels.namespaces.get(sub.channel.slice(0, sub.channel.indexOf(':')));
     const presence = policy?.presence === true ? channels.presenceOf(sub.channel) : null;
-    const port = sub.context.port;
+    const port = sub.port;
     guarded(() => {
       port.reply('subscribed', { channel: sub.channel, epoch: answer.epoch, offset: answer.offset, recovered: answer.recovered, publications: answer.publications, presence: presence === null ? null : { users: presence.users, count: presence.count } }, id);
       let last = answer.offset;
@@ -126,16 +129,16 @@ export function createChannelRouter(deps: { channels: ChannelService; bus: Bus; 
     const session = context.session;
     if (session === null) return;
     const parsed = channels.parse(frame.data.channel);
-    if (!parsed.ok) return refuse({ context }, 'invalid_channel', frame.id, parsed.message);
+    if (!parsed.ok) return refuse(context, 'invalid_channel', frame.id, parsed.message);
     const { channel, policy } = parsed;
     const user = { userId: session.userId, username: session.username };
-    if (!canSubscribe(policy, channel, user, channels.isMember(channel.name, session.userId))) return refuse({ context }, 'permission_denied', frame.id);
+    if (!canSubscribe(policy, channel, user, channels.isMember(channel.name, session.userId))) return refuse(context, 'permission_denied', frame.id);
     const existing = current(context.sid, channel.name);
-    if (existing?.pending != null) return refuse({ context }, 'invalid_message', frame.id, 'Subscription already in progress');
+    if (existing?.pending != null) return refuse(context, 'invalid_message', frame.id, 'Subscription already in progress');
     if (existing === undefined && (bySid.get(context.sid)?.size ?? 0) >= MAX_SUBSCRIPTIONS_PER_CONNECTION) {
-      return refuse({ context }, 'too_many_subscriptions', frame.id, `At most ${MAX_SUBSCRIPTIONS_PER_CONNECTION} subscriptions per connection`);
+      return refuse(context, 'too_many_subscriptions', frame.id, `At most ${MAX_SUBSCRIPTIONS_PER_CONNECTION} subscriptions per connection`);
     }
-    const sub: Subscription = { actor: self, context, channel: channel.name, userId: session.userId, username: session.username, pending: { id: frame.id }, buffer: [] };
+    const sub: Subscription = { actor: self, port: context.port, sid: context.sid, channel: channel.name, userId: session.userId, username: session.username, pending: { id: frame.id }, buffer: [] };
     if (existing !== undefined) {
       // A resubscription starts over from `since`: the live one stops, presence stays as it is.
       guarded(() => context.port.unsubscribe(channelTopic(channel.name)));
@@ -165,12 +168,12 @@ export function createChannelRouter(deps: { channels: ChannelService; bus: Bus; 
     remove(sub, true);
     // Still being set up: the subscribe request is answered with the refusal instead.
     if (pending !== null) refuse(sub, code, pending.id);
-    else guarded(() => sub.context.port.push('unsubscribed', { channel: sub.channel, reason }));
+    else guarded(() => sub.port.push('unsubscribed', { channel: sub.channel, reason }));
   }
 
   function unsubscribe(context: ConnectionContext, frame: FrameOf<'unsubscribe'>): void {
     const parsed = channels.parse(frame.data.channel);
-    if (!parsed.ok) return refuse({ context }, 'invalid_channel', frame.id, parsed.message);
+    if (!parsed.ok) return refuse(context, 'invalid_channel', frame.id, parsed.message);
     const sub = current(context.sid, parsed.channel.name);
     if (sub !== undefined) {
       const pending = sub.pending;
@@ -184,30 +187,30 @@ export function createChannelRouter(deps: { channels: ChannelService; bus: Bus; 
     const session = context.session;
     if (session === null) return;
     const parsed = channels.parse(frame.data.channel);
-    if (!parsed.ok) return refuse({ context }, 'invalid_channel', frame.id, parsed.message);
+    if (!parsed.ok) return refuse(context, 'invalid_channel', frame.id, parsed.message);
     const { channel, policy } = parsed;
     const decision = canPublish(policy, { userId: session.userId, username: session.username }, {
       isMember: channels.isMember(channel.name, session.userId),
       isSubscribed: current(context.sid, channel.name) !== undefined,
     });
-    if (!decision.ok) return refuse({ context }, decision.code, frame.id);
+    if (!decision.ok) return refuse(context, decision.code, frame.id);
     const from = { username: session.username, user_id: session.userId };
     channels
       .append(channel, policy, frame.data.data, from, (p) => guarded(() => context.port.reply('published', { channel: p.channel, offset: p.offset }, frame.id)))
       .catch((err: unknown) => {
         logger.warn({ err, channel: channel.name }, 'publish failed');
-        refuse({ context }, err instanceof BeaconError ? err.code : 'unavailable', frame.id);
+        refuse(context, err instanceof BeaconError ? err.code : 'unavailable', frame.id);
       });
   }
 
   /** presence and history: subscribers only. */
   function read(context: ConnectionContext, frame: FrameOf<'channel_presence'> | FrameOf<'history'>): void {
     const parsed = channels.parse(frame.data.channel);
-    if (!parsed.ok) return refuse({ context }, 'invalid_channel', frame.id, parsed.message);
+    if (!parsed.ok) return refuse(context, 'invalid_channel', frame.id, parsed.message);
     const name = parsed.channel.name;
-    if (current(context.sid, name) === undefined) return refuse({ context }, 'not_subscribed', frame.id);
+    if (current(context.sid, name) === undefined) return refuse(context, 'not_subscribed', frame.id);
     if (frame.type === 'channel_presence') {
-      if (!parsed.policy.presence) return refuse({ context }, 'permission_denied', frame.id, 'This namespace keeps no presence');
+      if (!parsed.policy.presence) return refuse(context, 'permission_denied', frame.id, 'This namespace keeps no presence');
       const view = channels.presenceOf(name);
       return guarded(() => context.port.reply('channel_presence', view, frame.id));
     }
@@ -215,7 +218,7 @@ export function createChannelRouter(deps: { channels: ChannelService; bus: Bus; 
       (page) => guarded(() => context.port.reply('history', { channel: name, epoch: page.epoch, offset: page.offset, publications: page.publications }, frame.id)),
       (err: unknown) => {
         logger.warn({ err, channel: name }, 'history unavailable');
-        refuse({ context }, 'unavailable', frame.id);
+        refuse(context, 'unavailable', frame.id);
       },
     );
   }
