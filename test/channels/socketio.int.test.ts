@@ -1,12 +1,13 @@
 // Channels over Socket.IO with socket.io-client v4 (no one here wrote it), beside a /ws
 // client on the same real server: the same events with acknowledgements carrying the direct
-// reply, pushes as events, recovery, refusals, and removal of a member.
+// reply, pushes as events, recovery, refusals, and removal of a member; and Debian's
+// python3-socketio for the same events.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startTestBeacon, type TestBeacon } from '../support/beacon.js';
 import { within } from '../support/wsClient.js';
-import { SioClient, WAIT_MS } from '../migration/clients.js';
+import { PythonClient, SioClient, WAIT_MS, findPython } from '../migration/clients.js';
 import { connect, grant, published, revoke, subscribed, user } from './support.js';
 
 let t: TestBeacon;
@@ -91,3 +92,31 @@ for (const { label, transports } of [
     });
   });
 }
+
+describe('channels over python3-socketio', () => {
+  const python = findPython();
+  test('subscribe, publish and history with acks; publications and join as events', { skip: python === undefined ? 'no python3 with socketio and websocket modules' : false }, async () => {
+    const me = await user(t, 'py_ch');
+    const peer = await user(t, 'py_peer');
+    const py = PythonClient.start(python as string, t.http);
+    try {
+      await wait(py.next('connected'), `python connect (${py.errors})`);
+      assert.equal((await wait(py.call('subscribe', { channel: 'room:py' }), 'pre-auth')).code, 'not_authenticated');
+      assert.equal((await wait(py.call('register_user', { token: me.token, username: me.name }), 'register')).ok, true);
+      const sub = await wait(py.call('subscribe', { channel: 'room:py' }), 'subscribe');
+      assert.deepEqual([sub.channel, sub.offset, sub.recovered], ['room:py', 0, false]);
+      const ws = await connect(t, peer);
+      await subscribed(ws, 'room:py');
+      await wait(py.nextEvent('join', (d) => d.username === peer.name), 'join');
+      await published(ws, 'room:py', { hello: 'python' });
+      const live = await wait(py.nextEvent('publication'), 'publication');
+      assert.deepEqual([live.data.offset, live.data.data], [1, { hello: 'python' }]);
+      assert.deepEqual(await wait(py.call('publish', { channel: 'room:py', data: 'from python' }), 'publish'), { channel: 'room:py', offset: 2 });
+      const history = await wait(py.call('history', { channel: 'room:py' }), 'history');
+      assert.deepEqual(history.publications.map((p: { data: unknown }) => p.data), [{ hello: 'python' }, 'from python']);
+      await ws.close();
+    } finally {
+      py.kill();
+    }
+  });
+});
