@@ -6,7 +6,7 @@
 import { spawnChild, stopChild } from 'xstate';
 import { CloseCode } from '../constants.js';
 import { ERRORS } from '../errors.js';
-import { AUTH_TIMEOUT_REASON, CLIENT_CLOSE_REASON, SHUTDOWN_REASON, defaultEnv } from './connectionTypes.js';
+import { AUTH_TIMEOUT_REASON, CLIENT_CLOSE_REASON, NO_CHANNELS, SHUTDOWN_REASON, defaultEnv } from './connectionTypes.js';
 import { authFailureCode } from '../auth/session.js';
 import { base, echoOf, endOf, liveState, pongOf, reply } from './connectionSetup.js';
 import { channelRequests, channelsNotAuthenticated } from './channelTransitions.js';
@@ -113,7 +113,7 @@ export const connectionMachine = base.createMachine({
     pending: null,
     failure: null,
     closing: null,
-    channels: new Set<string>(),
+    channels: NO_CHANNELS,
   }),
   entry: {
     type: 'greet',

@@ -16,6 +16,8 @@ export const REVOKED_CLOSE_GRACE_MS = 1_000;
 export const AUTH_TIMEOUT_REASON = 'Authentication timeout';
 export const SHUTDOWN_REASON = 'Server shutting down';
 export const CLIENT_CLOSE_REASON = 'Client disconnected';
+/** Every connection starts with this one empty set (most never subscribe: no Set each). */
+export const NO_CHANNELS: ReadonlySet<string> = new Set<string>();
 
 /** Per-server settings every connection shares (one object, referenced from each context). */
 export interface ConnectionEnv {
