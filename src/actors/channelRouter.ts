@@ -37,6 +37,8 @@ export interface ChannelRouter {
   dropAll(sid: string): void;
   /** A committed membership removal: that user's subscriptions of a members channel end at once. */
   membershipRemoved(channel: string, userId: number): void;
+  /** Ends every local subscription of a user, telling it `unsubscribed` with `reason`; returns how many. */
+  endUser(userId: number, reason: string): number;
   /** Local subscriptions of one connection (tests, inspection). */
   channelsOf(sid: string): string[];
 }
@@ -251,6 +253,24 @@ export function createChannelRouter(deps: { channels: ChannelService; bus: Bus; 
         if (sub.userId === userId) end(sub, 'permission_revoked', 'permission_denied');
       }
     },
+    endUser(userId, reason) {
+      // Rare (an admin action): a scan of the subscribed connections is cheaper than an index by user.
+      const ending = [...bySid.values()].flatMap((mine) => [...mine.values()].filter((sub) => sub.userId === userId));
+      for (const sub of ending) end(sub, reason, 'permission_denied');
+      return ending.length;
+    },
     channelsOf: (sid) => [...(bySid.get(sid)?.keys() ?? [])].sort(),
+  };
+}
+
+/** The router of a hub without channels: every channel request is answered `unavailable`. */
+export function refusingRouter(): ChannelRouter {
+  const unavailable = { ok: false, code: 'unavailable', message: ERRORS.unavailable.message };
+  return {
+    handle: (_self, context, frame) => void context.port.reply('response', unavailable, frame.id),
+    dropAll: () => {},
+    membershipRemoved: () => {},
+    endUser: () => 0,
+    channelsOf: () => [],
   };
 }

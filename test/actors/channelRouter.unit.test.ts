@@ -233,4 +233,21 @@ describe('channel router: the index', () => {
     assert.deepEqual(s.channels.list(), []);
     await s.stop();
   });
+
+  test('endSubscriptions (the admin API, e.g. account_disabled): every subscription of the user ends with that reason', async () => {
+    const s = setup();
+    const one = s.connect(1, 'ann');
+    const two = s.connect(1, 'ann');
+    const other = s.connect(2, 'bob');
+    for (const c of [one, two, other]) await s.answer(c.port, c.request('subscribe', { channel: 'room:all' }));
+    await s.answer(one.port, one.request('subscribe', { channel: 'user:ann' }));
+    assert.equal(s.hub.endSubscriptions(1, 'account_disabled'), 3);
+    assert.deepEqual(one.port.frames.filter((f) => f.event === 'unsubscribed').map((f) => f.data), [
+      { channel: 'room:all', reason: 'account_disabled' },
+      { channel: 'user:ann', reason: 'account_disabled' },
+    ]);
+    assert.equal(two.port.frames.filter((f) => f.event === 'unsubscribed').length, 1);
+    assert.deepEqual(s.channels.list(), [{ channel: 'room:all', subscribers: 1, users: 1 }]);
+    await s.stop();
+  });
 });
