@@ -10,8 +10,13 @@ import type { SocketIoServer } from './socketio.js';
 export function uwsBroadcaster(apps: () => readonly TemplatedApp[]): Broadcaster {
   return {
     publish(topic, event, data) {
-      const frame = JSON.stringify({ event, data });
-      for (const app of apps()) app.publish(topic, frame, false, false);
+      // Serialised only when some socket listens: many channels' publications have none here.
+      let frame: string | undefined;
+      for (const app of apps()) {
+        if (app.numSubscribers(topic) === 0) continue;
+        frame ??= JSON.stringify({ event, data });
+        app.publish(topic, frame, false, false);
+      }
     },
   };
 }
