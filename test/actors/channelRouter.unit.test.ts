@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { SimulatedClock } from 'xstate';
 import { createHub } from '../../src/actors/hub.js';
 import type { ConnectionPort, Farewell, Greeting } from '../../src/actors/ports.js';
 import type { Session } from '../../src/auth/session.js';
@@ -65,7 +66,8 @@ function gate(): { wait: Promise<void>; open(): void } {
 }
 
 let n = 0;
-function setup() {
+/** `hubClock`: the hub's clock and timers (token expiry), when a test moves time by hand. */
+function setup(hubClock?: SimulatedClock) {
   const real = openSqliteHistory({ path: join(dir, `h${++n}.db`), clock: systemClock, trimIntervalMs: 0 });
   const gates: { before?: Promise<void>; after?: Promise<void> } = {};
   // The real history, with the recovery read held back before or after it reads.
@@ -92,7 +94,8 @@ function setup() {
     users: { idOf: () => undefined },
     append: () => {},
     verifier: { verify: async () => Promise.reject(new Error('no tokens here')) },
-    clock: systemClock,
+    clock: hubClock ?? systemClock,
+    ...(hubClock === undefined ? {} : { timers: hubClock }),
     authTimeoutMs: 30_000,
     logger: { info: () => {}, warn: () => {} },
   });
@@ -100,7 +103,7 @@ function setup() {
   const connect = (userId: number, username: string) => {
     const port = new FakePort();
     ports.add(port);
-    const session: Session = { userId, username, jti: `jti-${++sid}`, exp: Date.now() / 1000 + 3600 };
+    const session: Session = { userId, username, jti: `jti-${++sid}`, exp: (hubClock ?? systemClock).now() / 1000 + 3600 };
     const handle = hub.open(port, { sid: `sid-${sid}`, session });
     let id = 0;
     const request = (type: 'subscribe' | 'unsubscribe' | 'publish', data: any): number => {
@@ -248,6 +251,19 @@ describe('channel router: the index', () => {
     ]);
     assert.equal(two.port.frames.filter((f) => f.event === 'unsubscribed').length, 1);
     assert.deepEqual(s.channels.list(), [{ channel: 'room:all', subscribers: 1, users: 1 }]);
+    await s.stop();
+  });
+
+  test('token expiry ends the subscriptions at the expiry instant', async () => {
+    const clock = new SimulatedClock();
+    clock.set(Date.now());
+    const s = setup(clock);
+    const c = s.connect(1, 'ann');
+    await s.answer(c.port, c.request('subscribe', { channel: 'room:exp' }));
+    assert.deepEqual(s.channels.channelsOf(c.sid), ['room:exp']);
+    clock.increment(3_600_000);
+    assert.equal(c.handle.state, 'revoked');
+    assert.deepEqual(s.channels.channelsOf(c.sid), []);
     await s.stop();
   });
 });
