@@ -44,13 +44,15 @@ export const PingData = z.union([
 const channelName = z.string();
 /** A position a client saw: `{offset, epoch}` of the channel's last publication it got. */
 export const StreamPositionData = z.strictObject({ offset: z.int().nonnegative(), epoch: z.string().max(MAX_SHORT_FIELD_LENGTH) });
-export const SubscribeData = z.strictObject({ channel: channelName, since: StreamPositionData.optional() });
+/** `since: null` (a client's None) is no position, as an absent one. */
+const noPosition = StreamPositionData.nullish().transform((v) => v ?? undefined);
+export const SubscribeData = z.strictObject({ channel: channelName, since: noPosition });
 export const ChannelOnlyData = z.strictObject({ channel: channelName });
 export const PublishData = z.strictObject({ channel: channelName, data: z.unknown().optional() });
 export const HistoryData = z.strictObject({
   channel: channelName,
-  since: StreamPositionData.optional(),
-  limit: z.int().min(1).max(CHANNEL_HISTORY_LIMIT_MAX).optional(),
+  since: noPosition,
+  limit: z.int().min(1).max(CHANNEL_HISTORY_LIMIT_MAX).nullish().transform((v) => v ?? undefined),
 });
 export const DisconnectData = z.union([z.undefined(), z.null(), z.strictObject({ reason: shortText.optional() })]);
 

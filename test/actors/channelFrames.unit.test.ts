@@ -31,6 +31,15 @@ describe('channel frames', () => {
     }
   });
 
+  test('since: null and limit: null (a client sending None) mean absent', () => {
+    const sub = parse('subscribe', { channel: 'room:a', since: null });
+    assert.ok(sub.ok);
+    assert.equal(sub.ok && sub.frame.type === 'subscribe' ? sub.frame.data.since : 'x', undefined);
+    const hist = parse('history', { channel: 'room:a', since: null, limit: null });
+    assert.ok(hist.ok);
+    if (hist.ok && hist.frame.type === 'history') assert.deepEqual([hist.frame.data.since, hist.frame.data.limit], [undefined, undefined]);
+  });
+
   test('a name the namespaces refuse still parses: its answer is invalid_channel, not invalid_message', () => {
     for (const channel of ['nocolon', 'nowhere:x', '', `room:${'a'.repeat(500)}`]) assert.equal(parse('subscribe', { channel }).ok, true);
   });

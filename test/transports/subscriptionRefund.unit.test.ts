@@ -8,7 +8,7 @@ import type { ClientFrame } from '../../src/actors/frames.js';
 import { WS_MESSAGES_PER_SECOND, WS_SUBSCRIPTION_FRAMES_PER_SECOND } from '../../src/constants.js';
 import { countFrame, newRateWindow, refundSubscription, RATE_WINDOW_MS } from '../../src/transports/admission.js';
 
-const subscribe: ClientFrame = { type: 'subscribe', data: { channel: 'room:a' }, id: 1 };
+const subscribe: ClientFrame = { type: 'subscribe', data: { channel: 'room:a', since: undefined }, id: 1 };
 const ping: ClientFrame = { type: 'ping_manual', data: undefined, id: 1 };
 
 test('subscribe frames within their budget never use up the general rate', () => {
