@@ -78,6 +78,27 @@ export const SHUTDOWN_GRACE_MS = 8_000;
 export const LOG_ROTATE_SIZE = '10M';
 export const LOG_ROTATE_KEEP = 5;
 
+// Redis bindings (cluster mode): the bus, presence, channel history and the login throttle.
+/** Keys and pub/sub channels of one Beacon service share this prefix, so a Redis can hold others. */
+export const REDIS_KEY_PREFIX = 'beacon:';
+/** A node renews its presence deadline this often ... */
+export const REDIS_HEARTBEAT_MS = 1_000;
+/**
+ * ... and is reaped by a live node once this long has passed without a renewal: a node
+ * killed with SIGKILL is out of everyone's presence within deadline + heartbeat (< 5 s).
+ */
+export const REDIS_PRESENCE_DEADLINE_MS = 3_000;
+/** A command unanswered this long fails (`unavailable`) rather than hanging a request. */
+export const REDIS_COMMAND_TIMEOUT_MS = 2_000;
+/** Reconnect attempts back off up to this delay, so a returned Redis is found within it. */
+export const REDIS_RECONNECT_MAX_MS = 500;
+/** The first connection must be made within this, or the start fails naming REDIS_URL. */
+export const REDIS_CONNECT_TIMEOUT_MS = 5_000;
+/** A node's connection changes of one event-loop turn go to Redis in scripts of at most this many ... */
+export const REDIS_PRESENCE_BATCH = 1_000;
+/** ... and each published presence message carries at most this many changes. */
+export const REDIS_PRESENCE_CHANGES_PER_MESSAGE = 500;
+
 /** WebSocket close codes (4000-4999 are application codes, see docs/protocol.md §3). */
 export const CloseCode = {
   normal: 1000,
@@ -120,6 +141,12 @@ export const NAMESPACE_NAME_PATTERN = /^[a-z][a-z0-9_-]*$/;
 export const MAX_NAMESPACES = 64;
 /** A connection holding this many subscriptions is refused the next (`too_many_subscriptions`). */
 export const MAX_SUBSCRIPTIONS_PER_CONNECTION = 128;
+/**
+ * `subscribe` / `unsubscribe` frames a connection may send per second beyond the general
+ * frame rate: a client that reconnects resubscribes every channel at once (up to 128), and
+ * that must not be throttled. Past this budget they count like any other frame.
+ */
+export const WS_SUBSCRIPTION_FRAMES_PER_SECOND = 2 * MAX_SUBSCRIPTIONS_PER_CONNECTION;
 /** Largest `history_size` a namespace may keep per channel. */
 export const CHANNEL_HISTORY_SIZE_MAX = 1000;
 /** Longest `history_ttl_seconds` a namespace may set (one year). */
@@ -135,3 +162,20 @@ export const CHANNEL_META_TTL_SECONDS = 30 * 86_400;
 export const CHANNEL_TRIM_INTERVAL_MS = 60_000;
 /** Rows one sweep transaction deletes at most, so a large sweep never stalls the loop long. */
 export const CHANNEL_TRIM_BATCH = 5_000;
+
+// Cluster event log (PostgreSQL, src/store/postgres).
+/** Every node re-reads the log from its last position this often, notified or not. */
+export const PG_CATCH_UP_INTERVAL_MS = 1_000;
+/** Wait before re-opening a lost LISTEN connection. */
+export const PG_LISTEN_RETRY_MS = 500;
+/** A connection attempt to DATABASE_URL fails after this long (start-up, reconnects). */
+export const PG_CONNECT_TIMEOUT_MS = 5_000;
+/**
+ * A query PostgreSQL has not answered by then fails (its connection is dropped): a server
+ * that hangs rather than refuses must still turn appends into 503s, not into waits.
+ */
+export const PG_QUERY_TIMEOUT_MS = 10_000;
+/** Connections each node keeps for appends and reads (the LISTEN one comes on top). */
+export const PG_POOL_SIZE = 4;
+/** A node that has not read the log to its head for this long fences itself (CLUSTER_FENCE_SECONDS). */
+export const DEFAULT_CLUSTER_FENCE_SECONDS = 10;
