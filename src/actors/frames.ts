@@ -89,6 +89,9 @@ export type ClientFrame = {
 
 export type FrameOf<K extends ClientEventName> = Extract<ClientFrame, { type: K }>;
 
+/** What a client may send as each event's `data` (the schemas' input): the client library's types. */
+export type ClientEventData = { [K in ClientEventName]: z.input<(typeof dataSchemas)[K]> };
+
 export type ParseResult = { ok: true; frame: ClientFrame } | { ok: false; message: string; id?: number };
 
 const hasOwn = Object.prototype.hasOwnProperty;

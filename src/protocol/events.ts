@@ -3,7 +3,7 @@
 // request. Types only: the server's schemas and builders are the source, the client library
 // (client/) imports these with `import type`, so nothing here reaches a bundle.
 
-import type { ClientEventName, FrameOf } from '../actors/frames.js';
+import type { ClientEventData } from '../actors/frames.js';
 import type { Farewell, Greeting } from '../actors/ports.js';
 import type { OnlineUserView } from '../actors/presence.js';
 import type { Publication, PublicationSender, StreamPosition } from './publication.js';
@@ -11,20 +11,8 @@ import type { ErrorCode } from '../errors.js';
 
 export type { ErrorCode, Farewell, Greeting, OnlineUserView, Publication, PublicationSender, StreamPosition };
 
-/**
- * The channel requests of docs/protocol.md section 6, until frames.ts has their schemas:
- * once it does, `Omit` below drops these and the schemas' own types take their place.
- */
-interface ChannelRequestsUntilFrames {
-  subscribe: { channel: string; since?: StreamPosition };
-  unsubscribe: { channel: string };
-  publish: { channel: string; data?: unknown };
-  channel_presence: { channel: string };
-  history: { channel: string; since?: StreamPosition; limit?: number };
-}
-
 /** Each client event's `data`, as the server's zod schemas (src/actors/frames.ts) accept it. */
-export type ClientEvents = { [K in ClientEventName]: FrameOf<K>['data'] } & Omit<ChannelRequestsUntilFrames, ClientEventName>;
+export type ClientEvents = ClientEventData;
 
 /** `response`: the answer to `register_user`, and every refusal of a request. */
 export type ResponseData =

@@ -30,11 +30,8 @@ const REPLIES = {
   history: 'history',
 } as const satisfies Replies;
 
-/** Channel requests src/protocol declares until frames.ts parses them. */
-const UNTIL_FRAMES: readonly string[] = ['subscribe', 'unsubscribe', 'publish', 'channel_presence', 'history'];
-
 test('every request of the event map is one the server parses', () => {
   const known = new Set<string>(CLIENT_EVENT_NAMES);
-  const unknown = Object.keys(REPLIES).filter((name) => !known.has(name) && !UNTIL_FRAMES.includes(name));
+  const unknown = Object.keys(REPLIES).filter((name) => !known.has(name));
   assert.deepEqual(unknown, []);
 });
