@@ -58,8 +58,9 @@ describe('client channels', () => {
       const seen = record(alice, 'publication');
       const resubscribed = record(alice, 'subscribed');
       await alice.subscribe('room:restart');
+      const first = next(alice, 'publication', (p) => p.offset === 1);
       await alice.publish('room:restart', 'one');
-      await next(alice, 'publication', (p) => p.offset === 1);
+      await first;
 
       // The server goes down; while the client cannot get back, the restarted server
       // takes two publications from bob (straight, not through the front).
