@@ -16,6 +16,8 @@ export type DataArgs<K extends keyof ClientEvents> = undefined extends ClientEve
 
 export class BeaconClient extends Connection {
   readonly #subs = new Subscriptions();
+  /** The last `subscribed` event of each channel: what subscribe() resolves with. */
+  readonly #answers = new Map<string, SubscribedEvent>();
 
   constructor(options: ClientOptions) {
     super(options);
@@ -38,16 +40,20 @@ export class BeaconClient extends Connection {
    * Subscribes to `channel` (once authenticated, if not yet) and keeps the subscription
    * across reconnects until unsubscribe(). Publications arrive as `publication` events.
    */
-  async subscribe(channel: string): Promise<SubscribedEvent> {
+  async subscribe(channel: string, options: { since?: StreamPosition | null } = {}): Promise<SubscribedEvent> {
     if (!this.active) throw new BeaconError('not_connected', `subscribe ${channel}: call connect() first`, 'subscribe');
     await this.#authenticated();
-    return this.#send(this.#subs.add(channel));
+    const sub = this.#subs.add(channel);
+    // `since` given: recover from there (a position kept elsewhere); null: start afresh.
+    if (options.since !== undefined && sub.pending === undefined) sub.position = options.since ?? undefined;
+    return this.#send(sub);
   }
 
   /** Ends the subscription; it is not resubscribed after a reconnect. */
   async unsubscribe(channel: string): Promise<ReplyOf<'unsubscribe'>> {
     const sub = this.#subs.get(channel);
     this.#subs.remove(channel);
+    this.#answers.delete(channel);
     if (sub?.live !== true) return { channel, reason: 'client' };
     return this.request('unsubscribe', { channel });
   }
@@ -128,7 +134,7 @@ export class BeaconClient extends Connection {
     const since = sub.position;
     sub.since = since;
     const answer = this.request('subscribe', since === undefined ? { channel: sub.channel } : { channel: sub.channel, since }).then(
-      (reply) => this.#event(reply, since),
+      (reply) => this.#answers.get(sub.channel) ?? this.#event(reply, since, []),
       (error: BeaconError) => {
         // A first subscribe that was refused leaves nothing behind.
         if (since === undefined && error.code !== 'disconnected') this.#subs.remove(sub.channel);
@@ -149,13 +155,15 @@ export class BeaconClient extends Connection {
     if (sub === undefined) return;
     const since = sub.since;
     const recovered = this.#subs.subscribed(sub, answer);
-    this.emit('subscribed', this.#event(answer, since));
+    const event = this.#event(answer, since, recovered);
+    this.#answers.set(answer.channel, event);
+    this.emit('subscribed', event);
     for (const pub of recovered) this.emit('publication', { ...pub, recovered: true });
   }
 
-  #event(answer: ServerEvents['subscribed'], since: StreamPosition | undefined): SubscribedEvent {
+  #event(answer: ServerEvents['subscribed'], since: StreamPosition | undefined, publications: Publication[]): SubscribedEvent {
     const { channel, epoch, offset, recovered, presence } = answer;
-    return { channel, epoch, offset, since: since ?? null, recovered: since !== undefined && recovered, presence };
+    return { channel, epoch, offset, since: since ?? null, recovered: since !== undefined && recovered, publications, presence };
   }
 
   #authenticated(): Promise<void> {

@@ -54,6 +54,8 @@ export interface SubscribedEvent {
   since: StreamPosition | null;
   /** With `since`: false when what came after it is lost (reload the channel's state). */
   recovered: boolean;
+  /** The recovered publications not seen before, in order; each also follows as a `publication` event. */
+  publications: Publication[];
   presence: PresenceList | null;
 }
 

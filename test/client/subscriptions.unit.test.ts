@@ -58,7 +58,7 @@ describe('subscriptions', () => {
     const frame = socket.lastSent('subscribe');
     assert.deepEqual(frame.data, { channel: 'room:lobby' });
     socket.receive('subscribed', subscribed(0), frame.id);
-    assert.deepEqual(await answer, { channel: 'room:lobby', epoch: 'e1', offset: 0, since: null, recovered: false, presence: { users: [], count: 0 } });
+    assert.deepEqual(await answer, { channel: 'room:lobby', epoch: 'e1', offset: 0, since: null, recovered: false, publications: [], presence: { users: [], count: 0 } });
     assert.equal(socket.sent.filter((f) => f.event === 'subscribe').length, 1);
   });
 
@@ -74,6 +74,7 @@ describe('subscriptions', () => {
     assert.deepEqual(delivered(h), ['4', '5', '6r', '7r', '8']);
     const resub = h.of('subscribed').at(-1);
     assert.deepEqual([resub.since, resub.recovered], [{ offset: 5, epoch: 'e1' }, true]);
+    assert.deepEqual(resub.publications.map((p: Publication) => p.offset), [6, 7], 'only the unseen ones');
     const events = h.events.map((e) => e.name).filter((n) => n === 'subscribed' || n === 'publication');
     assert.deepEqual(events.slice(-4), ['subscribed', 'publication', 'publication', 'publication']);
     assert.deepEqual(h.client.positionOf('room:lobby'), { offset: 8, epoch: 'e1' });
@@ -143,4 +144,17 @@ test('a second subscribe() while the first is out waits for it: one frame, one a
   assert.equal(frames.length, 1);
   socket.receive('subscribed', subscribed(0), frames[0]?.id);
   assert.deepEqual(await one, await two);
+});
+
+test('subscribe with since recovers from a position kept elsewhere; since: null starts afresh', async () => {
+  const h = harness({ getToken: token });
+  const socket = await authenticate(h);
+  void h.client.subscribe('room:lobby', { since: { offset: 9, epoch: 'e7' } });
+  await settle();
+  assert.deepEqual(socket.lastSent('subscribe').data, { channel: 'room:lobby', since: { offset: 9, epoch: 'e7' } });
+  socket.receive('subscribed', subscribed(9, { epoch: 'e7', recovered: true }), socket.lastSent('subscribe').id);
+  await settle();
+  void h.client.subscribe('room:lobby', { since: null });
+  await settle();
+  assert.deepEqual(socket.lastSent('subscribe').data, { channel: 'room:lobby' });
 });
