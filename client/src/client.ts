@@ -136,8 +136,8 @@ export class BeaconClient extends Connection {
     const answer = this.request('subscribe', since === undefined ? { channel: sub.channel } : { channel: sub.channel, since }).then(
       (reply) => this.#answers.get(sub.channel) ?? this.#event(reply, since, []),
       (error: BeaconError) => {
-        // A first subscribe that was refused leaves nothing behind.
-        if (since === undefined && error.code !== 'disconnected') this.#subs.remove(sub.channel);
+        // A refused subscribe leaves nothing behind to resubscribe (a drop keeps it for the next connection).
+        if (error.code !== 'disconnected') this.#subs.remove(sub.channel);
         throw error;
       },
     );
