@@ -3,7 +3,7 @@
 // console and inspector work. With none, the admin API is off (every /admin/* is 404).
 
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ADMIN_API_KEY_MIN_BYTES } from '../constants.js';
 import { ConfigError } from './configError.js';
@@ -52,12 +52,21 @@ export function resolveAdminKey(config: AdminKeySettings): AdminKey | undefined 
   return { key: checkedAdminKey(path, generated), source: 'generated', path };
 }
 
-/** Reads a key file; a trailing newline (from `echo`) is not part of the key. */
+/**
+ * Reads a key file; a trailing newline (from `echo`) is not part of the key. Like the JWT
+ * and TLS key files, one that group or others may read is refused: it would let anyone on
+ * the host act as the operator.
+ */
 export function readAdminKeyFile(setting: string, file: string): Uint8Array {
   let text: string;
   try {
+    const mode = statSync(file).mode;
+    if ((mode & 0o077) !== 0) {
+      throw new ConfigError(setting, `${file} is readable by group or others (mode ${(mode & 0o777).toString(8)}); chmod 600 it`);
+    }
     text = readFileSync(file, 'utf8');
   } catch (err) {
+    if (err instanceof ConfigError) throw err;
     throw new ConfigError(setting, `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
   }
   return checkedAdminKey(setting, text.replace(/\r?\n$/, ''));

@@ -86,13 +86,13 @@ describe('resolveCliKey', () => {
   const dir = mkdtempSync(join(tmpdir(), 'beacon-cli-'));
   dirs.push(dir);
   const file = join(dir, 'key');
-  writeFileSync(file, `${KEY}\n`);
+  writeFileSync(file, `${KEY}\n`, { mode: 0o600 });
 
   test('--key-file wins, then ADMIN_API_KEY, then ADMIN_API_KEY_FILE, then DATA_DIR/admin-api.key', () => {
     assert.equal(resolveCliKey({ keyFile: file }, { ADMIN_API_KEY: 'other-key-other-key-other-key-other' }), KEY);
     assert.equal(resolveCliKey({ keyFile: undefined }, { ADMIN_API_KEY: KEY }), KEY);
     assert.equal(resolveCliKey({ keyFile: undefined }, { ADMIN_API_KEY_FILE: file }), KEY);
-    writeFileSync(join(dir, 'admin-api.key'), `${KEY}\n`);
+    writeFileSync(join(dir, 'admin-api.key'), `${KEY}\n`, { mode: 0o600 });
     assert.equal(resolveCliKey({ keyFile: undefined }, { DATA_DIR: dir }), KEY);
   });
 

@@ -70,7 +70,7 @@ describe('resolveAdminKey', () => {
 
   test('from ADMIN_API_KEY_FILE, without the trailing newline', () => {
     const file = join(tempDir(), 'admin.key');
-    writeFileSync(file, `${KEY}\n`);
+    writeFileSync(file, `${KEY}\n`, { mode: 0o600 });
     const key = resolveAdminKey(settings({ ADMIN_API_KEY_FILE: file }));
     assert.equal(key?.source, 'file');
     assert.equal(text(key?.key ?? new Uint8Array()), KEY);
@@ -78,13 +78,16 @@ describe('resolveAdminKey', () => {
 
   test('both set, a short key, an empty or missing file: one line naming the setting', () => {
     const file = join(tempDir(), 'admin.key');
-    writeFileSync(file, KEY);
+    writeFileSync(file, KEY, { mode: 0o600 });
     configError(() => resolveAdminKey(settings({ ADMIN_API_KEY: KEY, ADMIN_API_KEY_FILE: file })), 'ADMIN_API_KEY');
     assert.match(configError(() => resolveAdminKey(settings({ ADMIN_API_KEY: 'short-key' })), 'ADMIN_API_KEY').message, /at least 32/);
     const short = join(tempDir(), 'short.key');
-    writeFileSync(short, 'x'.repeat(31));
+    writeFileSync(short, 'x'.repeat(31), { mode: 0o600 });
     configError(() => resolveAdminKey(settings({ ADMIN_API_KEY_FILE: short })), 'ADMIN_API_KEY_FILE');
     configError(() => resolveAdminKey(settings({ ADMIN_API_KEY_FILE: join(tempDir(), 'missing') })), 'ADMIN_API_KEY_FILE');
+    const open = join(tempDir(), 'open.key');
+    writeFileSync(open, KEY, { mode: 0o644 });
+    assert.match(configError(() => resolveAdminKey(settings({ ADMIN_API_KEY_FILE: open })), 'ADMIN_API_KEY_FILE').message, /chmod 600/);
   });
 
   test('in development with neither set, a key is generated once into DATA_DIR with mode 0600', () => {
