@@ -1,28 +1,18 @@
-// The composition root: builds every part from the config (logs, store, hash pool, token
-// signer, auth service, HTTP server), starts them in order and stops them in reverse.
+// The composition root: builds the core (config, logs, event log, projections, auth), the
+// sockets (bus, hub, /ws, Socket.IO), then the HTTP routes, each part adding itself to one
+// list of closers; stopping walks that list backwards (src/app/closers.ts).
 
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createAuthService, type AuthService } from './auth/service.js';
-import { createPasswordHasher, type PasswordHasherOptions } from './auth/passwords.js';
-import { createTokenSigner } from './auth/tokens.js';
-import { randomIds, systemClock, type Clock, type IdSource } from './clock.js';
-import { resolveJwtKey, type Config } from './config/index.js';
-import { BLACKLIST_PRUNE_INTERVAL_MS, SHUTDOWN_GRACE_MS } from './constants.js';
-import { createMetrics } from './http/metrics.js';
-import { createRoutes } from './http/routes.js';
-import { startHttpServer, type HttpServer } from './http/server.js';
-import { staticRoutes } from './http/static.js';
-import { resolveTls } from './http/tls.js';
-import { createLoggers, type Loggers } from './log.js';
-import { createHub, describeMachine, type Hub } from './actors/index.js';
-import { mountWebSocket, uwsBroadcaster } from './http/ws.js';
-import { composeBroadcasters, createSocketIoServer, serveSocketIo, socketIoBroadcaster } from './http/socketio.js';
-import type { TemplatedApp } from 'uWebSockets.js';
-import { openEventStore, type EventStore } from './store/index.js';
+import type { AuthService } from './auth/service.js';
+import type { PasswordHasherOptions } from './auth/passwords.js';
+import type { Clock, IdSource } from './clock.js';
+import type { Config } from './config/index.js';
+import { BLACKLIST_PRUNE_INTERVAL_MS } from './constants.js';
+import type { Loggers } from './log.js';
+import type { Hub } from './actors/index.js';
+import type { EventLog, Projections } from './ports/index.js';
+import { buildCore, buildSockets, createClosers, startHttp, type Phase } from './app/index.js';
 
 export const VERSION = '0.1.0';
-const WEB_DIR = fileURLToPath(new URL('../web/', import.meta.url));
 
 export interface BeaconOptions {
   config: Config;
@@ -38,7 +28,7 @@ export interface Beacon {
   readonly config: Config;
   readonly httpPort: number | undefined;
   readonly httpsPort: number | undefined;
-  readonly store: EventStore;
+  readonly store: EventLog & Projections;
   readonly auth: AuthService;
   readonly loggers: Loggers;
   readonly hub: Hub;
@@ -53,112 +43,34 @@ export interface Beacon {
 }
 
 export async function startBeacon(options: BeaconOptions): Promise<Beacon> {
-  const { config } = options;
-  const clock = options.clock ?? systemClock;
-  const ids = options.ids ?? randomIds;
-  const loggers =
-    options.loggers ?? createLoggers({ dir: config.LOG_DIR, level: config.LOG_LEVEL, stdout: config.LOG_STDOUT });
-  const log = loggers.app;
+  const closers = createClosers();
+  let phase: Phase = 'starting';
+  const core = await buildCore(options, closers);
+  const { config, log, loggers, store, auth } = core;
+  const closeAll = () => closers.stopAll((err, name) => log.error({ err, part: name }, 'stopping a part failed'));
 
-  const jwt = resolveJwtKey(config);
-  if (jwt.source === 'generated') {
-    log.warn({ dataDir: config.DATA_DIR }, 'no JWT_SECRET_KEY given: generated a random key into DATA_DIR (set one for production)');
-  }
-  const tls = config.HTTPS_PORT === 0 && options.ephemeralPorts !== true ? undefined : await resolveTls({
-    certFile: config.TLS_CERT_FILE,
-    keyFile: config.TLS_KEY_FILE,
-    dataDir: config.DATA_DIR,
-  });
-  if (tls?.generated === true) log.warn({ certFile: tls.certFile }, 'generated a self-signed TLS certificate for localhost');
-
-  const store = openEventStore({
-    path: join(config.DATA_DIR, 'beacon.db'),
-    clock,
-    onError: (err) => log.error({ err }, 'event log commit failed'),
-  });
-  const hasher = createPasswordHasher({ workers: config.HASH_WORKERS, ...options.hasher });
-  const auth = createAuthService({
-    store,
-    hasher,
-    signer: createTokenSigner(jwt.key, clock),
-    clock,
-    ids,
-    tokenTtlSeconds: config.TOKEN_TTL_SECONDS,
-    logger: loggers.auth,
-  });
-  const pruned = store.pruneBlacklist();
-
-  let apps: readonly TemplatedApp[] = [];
-  const io = createSocketIoServer();
-  const hub = createHub({
-    // Presence and messages reach /ws and Socket.IO clients alike, serialised once per protocol.
-    broadcaster: composeBroadcasters(uwsBroadcaster(() => apps), socketIoBroadcaster(io)),
-    append: (events) => {
-      store.append(events).catch((err: unknown) => loggers.websocket.error({ err }, 'connection event not recorded'));
-    },
-    verifier: auth,
-    clock,
-    authTimeoutMs: config.AUTH_TIMEOUT_SECONDS * 1000,
-    logger: loggers.websocket,
-  });
-  store.subscribe((events) => hub.onCommitted(events));
-
-  let phase: 'starting' | 'ready' | 'draining' = 'starting';
-  const metrics = createMetrics({
-    logins: () => ({ ok: auth.metrics.loginsOk, failed: auth.metrics.loginsFailed, throttled: auth.metrics.loginsThrottled }),
-    hashQueue: () => ({ queued: hasher.queueDepth(), busy: hasher.busy() }),
-    eventLog: () => store.stats(),
-    connections: () => hub.size,
-  });
-  const routes = createRoutes({
-    auth,
-    onlineUserIds: () => new Set(hub.presence().users.map((u) => u.user_id)),
-    inspect: config.INSPECT ? { machine: () => describeMachine(), actors: () => hub.snapshot() } : undefined,
-    health: () => {
-      if (phase !== 'ready') return { ok: false, status: phase };
-      return store.healthy() ? { ok: true, status: 'ok' } : { ok: false, status: 'unhealthy' };
-    },
-    metricsText: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
-    web: staticRoutes(WEB_DIR),
-  });
-
-  const port = (configured: number): number | undefined => (options.ephemeralPorts === true ? 0 : configured === 0 ? undefined : configured);
-  const sockets = {
-    hub,
-    ids,
-    verifier: auth,
-    allowedOrigins: config.ALLOWED_ORIGINS,
-    trustedProxies: config.TRUSTED_PROXIES,
-    logger: loggers.websocket,
-    now: () => clock.now(),
-    idleTimeoutSeconds: config.WS_IDLE_TIMEOUT_SECONDS,
+  // A start that fails half-way releases what it built (the log above all) before it reports.
+  const startParts = async () => {
+    const sockets = buildSockets(core, closers);
+    const http = await startHttp(core, sockets, { phase: () => phase, ephemeralPorts: options.ephemeralPorts === true }, closers);
+    sockets.attach(() => http.server.apps);
+    await store.append([{ type: 'ServerStarted', data: { pid: process.pid, version: VERSION } }]);
+    return { hub: sockets.hub, http };
   };
-  const socketIo = serveSocketIo(io, sockets);
-  const http: HttpServer = await startHttpServer({
-    host: config.HOST,
-    httpPort: port(config.HTTP_PORT),
-    httpsPort: tls === undefined ? undefined : port(config.HTTPS_PORT),
-    tls,
-    trustedProxies: config.TRUSTED_PROXIES,
-    routes,
-    logger: loggers.app,
-    accepting: () => phase === 'ready',
-    onRequest: (route, method, status) => metrics.httpRequest(route, method, status),
-    mount: (app) => {
-      mountWebSocket(app, sockets);
-      socketIo.mount(app);
-    },
+  const { hub, http } = await startParts().catch(async (err: unknown) => {
+    await closeAll();
+    if (core.ownsLoggers) await loggers.close();
+    throw err;
   });
-  apps = http.apps;
-
-  await store.append([{ type: 'ServerStarted', data: { pid: process.pid, version: VERSION } }]);
   const sweeper = setInterval(() => {
     auth.sweep().catch((err: unknown) => log.error({ err }, 'token sweep failed'));
   }, BLACKLIST_PRUNE_INTERVAL_MS);
   sweeper.unref();
+  closers.add({ name: 'token sweep', quiesce: () => clearInterval(sweeper) });
   phase = 'ready';
+  const { server } = http;
   log.info(
-    { httpPort: http.httpPort, httpsPort: http.httpsPort, host: config.HOST, jwtKey: jwt.source, prunedRevocations: pruned, version: VERSION },
+    { httpPort: server.httpPort, httpsPort: server.httpsPort, host: config.HOST, jwtKey: core.jwtSource, prunedRevocations: core.pruned, version: VERSION },
     'beacon ready',
   );
 
@@ -166,19 +78,10 @@ export async function startBeacon(options: BeaconOptions): Promise<Beacon> {
   const stop = (reason = 'stop'): Promise<void> => {
     stopping ??= (async () => {
       phase = 'draining';
-      log.info({ reason, inFlight: http.inFlight() }, 'draining');
-      clearInterval(sweeper);
-      http.stopListening();
-      await hub.shutdown();
-      await socketIo.close();
-      // In-flight requests finish (their events commit) before the store closes, within a bound.
-      let graceTimer: NodeJS.Timeout | undefined;
-      await Promise.race([http.idle(), new Promise<void>((resolve) => (graceTimer = setTimeout(resolve, SHUTDOWN_GRACE_MS)))]);
-      clearTimeout(graceTimer);
-      await hasher.close();
-      await store.close();
+      log.info({ reason, inFlight: server.inFlight() }, 'draining');
+      await closeAll();
       log.info({ reason }, 'stopped');
-      if (options.loggers === undefined) await loggers.close();
+      if (core.ownsLoggers) await loggers.close();
     })();
     return stopping;
   };
@@ -186,25 +89,16 @@ export async function startBeacon(options: BeaconOptions): Promise<Beacon> {
   return {
     config,
     get httpPort() {
-      return http.httpPort;
+      return server.httpPort;
     },
     get httpsPort() {
-      return http.httpsPort;
+      return server.httpsPort;
     },
     store,
     auth,
     loggers,
     hub,
     stop,
-    async reloadTls() {
-      if (http.httpsPort === undefined) return void log.warn('TLS reload asked for, but HTTPS is off');
-      try {
-        const files = await resolveTls({ certFile: config.TLS_CERT_FILE, keyFile: config.TLS_KEY_FILE, dataDir: config.DATA_DIR });
-        await http.reloadTls(files);
-      } catch (err) {
-        log.error({ err }, 'TLS reload failed: still serving the previous certificate');
-        throw err;
-      }
-    },
+    reloadTls: () => http.reloadTls(),
   };
 }

@@ -108,6 +108,13 @@ export const WS_MESSAGES_PER_SECOND = 100;
 /** ... and a connection that goes on to send this many in one second is closed with 4008. */
 export const WS_FLOOD_CLOSE_PER_SECOND = 300;
 
+/**
+ * Engine.IO heartbeat of the Socket.IO endpoint (the socket.io defaults): the server pings
+ * this often, and a peer silent for their sum is dropped (and fails `check_connections`).
+ */
+export const SOCKETIO_PING_INTERVAL_MS = 25_000;
+export const SOCKETIO_PING_TIMEOUT_MS = 20_000;
+
 // Channels: named publish/subscribe with per-namespace permissions, presence and history.
 /** A channel name is `<namespace>:<rest>`; `rest` is this many characters of CHANNEL_REST_PATTERN. */
 export const CHANNEL_REST_MIN = 1;

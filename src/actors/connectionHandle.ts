@@ -42,8 +42,8 @@ export class Handle implements ConnectionHandle {
       // 40% of the per-frame cost) while answering exactly as the machine's transitions.
       const { status, value, context } = this.actor.getSnapshot();
       if (status !== 'active' || !LIVE_STATES.has(value)) return;
-      if (frame.type === 'message') context.port.send('message', echoOf(context, frame), frame.id);
-      else context.port.send('pong_manual', pongOf(context, frame), frame.id);
+      if (frame.type === 'message') context.port.reply('message', echoOf(context, frame), frame.id);
+      else context.port.reply('pong_manual', pongOf(context, frame), frame.id);
       return;
     }
     this.actor.send(frame);
@@ -55,7 +55,7 @@ export class Handle implements ConnectionHandle {
     // A notice from the transport, like the echo: no state changes, so no interpreter.
     const { status, context } = this.actor.getSnapshot();
     if (status === 'active') {
-      context.port.send('response', { ok: false, code: 'rate_limited', message: ERRORS.rate_limited.message });
+      context.port.push('response', { ok: false, code: 'rate_limited', message: ERRORS.rate_limited.message });
     }
   }
   flood(): void {

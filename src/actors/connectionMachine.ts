@@ -1,6 +1,7 @@
 // One connection's life as an XState v5 machine (PROTOCOL.md §3): connected → registering
 // → authenticated → revoked → closed. Pure of I/O: every effect is a named action or actor
-// with a harmless default, bound once per server with `.provide()` (see hub.ts).
+// with a harmless default, bound once per server with `.provide()` (see hub.ts). Each client
+// request gets exactly one answer, a `reply` or a `noReply`, unless the connection closes first.
 
 import { spawnChild, stopChild } from 'xstate';
 import { CloseCode } from '../constants.js';
@@ -15,16 +16,16 @@ export * from './connectionTypes.js';
 const live = base.createStateConfig({
   on: {
     // Handle.receive answers these two itself on the hot path, with the same echoOf / pongOf.
-    message: { actions: { type: 'send', params: ({ context, event }) => reply('message', echoOf(context, event), event.id) } },
+    message: { actions: { type: 'reply', params: ({ context, event }) => reply('message', echoOf(context, event), event.id) } },
     ping_manual: {
       actions: {
-        type: 'send',
+        type: 'reply',
         params: ({ context, event }) => reply('pong_manual', pongOf(context, event), event.id),
       },
     },
     debug_connection: {
       actions: {
-        type: 'send',
+        type: 'reply',
         params: ({ context, event }) =>
           reply(
             'debug_connection',
@@ -46,10 +47,11 @@ const live = base.createStateConfig({
     check_connections: { actions: { type: 'checkConnections', params: ({ event }) => ({ id: event.id }) } },
     INVALID: {
       actions: {
-        type: 'send',
+        type: 'reply',
         params: ({ event }) => reply('response', { ok: false, code: 'invalid_message', message: event.message }, event.id),
       },
     },
+    // The polite close: the request ends the connection, and the close is its only answer.
     disconnect: {
       target: 'closed',
       actions: [
@@ -60,8 +62,9 @@ const live = base.createStateConfig({
     FLOOD: {
       target: 'closed',
       actions: [
-        { type: 'send', params: reply('response', { ok: false, code: 'rate_limited', message: ERRORS.rate_limited.message }, undefined) },
-        { type: 'send', params: reply('disconnect', { code: CloseCode.rateLimited, reason: ERRORS.rate_limited.message }, undefined) },
+        // A notice, not an answer: the frames that flooded are dropped unanswered.
+        { type: 'push', params: { event: 'response', data: { ok: false, code: 'rate_limited', message: ERRORS.rate_limited.message } } },
+        { type: 'farewell', params: { code: CloseCode.rateLimited, reason: ERRORS.rate_limited.message } },
         { type: 'noteClose', params: { code: CloseCode.rateLimited, reason: ERRORS.rate_limited.message } },
         { type: 'close', params: { code: CloseCode.rateLimited, reason: ERRORS.rate_limited.message } },
       ],
@@ -69,7 +72,7 @@ const live = base.createStateConfig({
     SHUTDOWN: {
       target: 'closed',
       actions: [
-        { type: 'send', params: reply('disconnect', { code: CloseCode.goingAway, reason: SHUTDOWN_REASON }, undefined) },
+        { type: 'farewell', params: { code: CloseCode.goingAway, reason: SHUTDOWN_REASON } },
         { type: 'noteClose', params: { code: CloseCode.goingAway, reason: SHUTDOWN_REASON } },
         { type: 'close', params: { code: CloseCode.goingAway, reason: SHUTDOWN_REASON } },
       ],
@@ -78,7 +81,7 @@ const live = base.createStateConfig({
 });
 
 const notAuthenticated = {
-  type: 'send',
+  type: 'reply',
   params: ({ event }: { event: { id: number | undefined } }) =>
     reply('response', { ok: false, code: 'not_authenticated', message: ERRORS.not_authenticated.message }, event.id),
 } as const;
@@ -86,14 +89,14 @@ const notAuthenticated = {
 const authTimedOut = {
   target: 'closed',
   actions: [
-    { type: 'send', params: reply('disconnect', { code: CloseCode.authTimeout, reason: AUTH_TIMEOUT_REASON }, undefined) },
+    { type: 'farewell', params: { code: CloseCode.authTimeout, reason: AUTH_TIMEOUT_REASON } },
     { type: 'noteClose', params: { code: CloseCode.authTimeout, reason: AUTH_TIMEOUT_REASON } },
     { type: 'close', params: { code: CloseCode.authTimeout, reason: AUTH_TIMEOUT_REASON } },
   ],
 } as const;
 
 const registrationBusy = {
-  type: 'send',
+  type: 'reply',
   params: ({ event }: { event: { id: number | undefined } }) =>
     reply('response', { ok: false, code: 'invalid_message', message: 'Registration already in progress' }, event.id),
 } as const;
@@ -111,9 +114,8 @@ export const connectionMachine = base.createMachine({
     closing: null,
   }),
   entry: {
-    type: 'send',
-    params: ({ context }) =>
-      reply('connect', { sid: context.sid, state: 'connected', server_time: context.env.clock.now() }, undefined),
+    type: 'greet',
+    params: ({ context }) => ({ sid: context.sid, state: 'connected', server_time: context.env.clock.now() }),
   },
   initial: 'connected',
   on: {
@@ -148,7 +150,7 @@ export const connectionMachine = base.createMachine({
             target: 'authenticated',
             actions: [
               {
-                type: 'send',
+                type: 'reply',
                 params: ({ context, event }) =>
                   reply(
                     'response',
@@ -184,7 +186,14 @@ export const connectionMachine = base.createMachine({
       },
       on: {
         ...live.on,
-        authenticated_message: { actions: { type: 'publishMessage', params: ({ event }) => ({ frame: event }) } },
+        // Delivered as broadcasts or pushes (the sender's copy among them), so the request
+        // itself has no direct reply: say so (Socket.IO acknowledges it empty).
+        authenticated_message: {
+          actions: [
+            { type: 'publishMessage', params: ({ event }) => ({ frame: event }) },
+            { type: 'noReply', params: ({ event }) => ({ id: event.id }) },
+          ],
+        },
         register_user: [
           { guard: 'refreshInFlight', actions: registrationBusy },
           {
@@ -207,7 +216,7 @@ export const connectionMachine = base.createMachine({
             actions: [
               stopChild('refresh'),
               {
-                type: 'send',
+                type: 'reply',
                 params: ({ context, event }) =>
                   reply(
                     'response',
@@ -242,13 +251,13 @@ export const connectionMachine = base.createMachine({
       // Answer, announce, close; then wait for the transport to confirm (or give up after a grace).
       entry: [
         {
-          type: 'send',
+          type: 'reply',
           params: ({ context }) => {
             const code = context.failure?.code ?? 'invalid_token';
             return reply('response', { ok: false, code, message: ERRORS[code].message }, context.failure?.id);
           },
         },
-        { type: 'send', params: ({ context }) => reply('disconnect', endOf(context), undefined) },
+        { type: 'farewell', params: ({ context }) => endOf(context) },
         { type: 'noteClose', params: ({ context }) => endOf(context) },
         { type: 'close', params: ({ context }) => endOf(context) },
       ],

@@ -8,6 +8,7 @@ import { ERRORS, closeCodeOf } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
 import { AuthFailure, type Session } from '../auth/session.js';
 import type { FrameOf } from './frames.js';
+import type { Farewell, Greeting } from './ports.js';
 import { MAX_TIMER_MS, REVOKED_CLOSE_GRACE_MS } from './connectionTypes.js';
 import type { ConnectionContext, ConnectionEvent, ConnectionInput, SendParams, VerifyInput } from './connectionTypes.js';
 
@@ -50,8 +51,14 @@ export const base = setup({
     }),
   },
   actions: {
-    // Effects, bound by the hub. Defaults do nothing.
-    send: (_: unknown, _params: SendParams) => noop(),
+    // Effects, bound by the hub to the port (see ports.ts for what each means). Defaults do nothing.
+    greet: (_: unknown, _params: Greeting) => noop(),
+    /** The direct reply to the request `id` (undefined: the request carried none, or the answer is to no request). */
+    reply: (_: unknown, _params: SendParams) => noop(),
+    /** The request `id` is handled and has no direct reply (undefined: nothing to acknowledge). */
+    noReply: (_: unknown, _params: { id: number | undefined }) => noop(),
+    push: (_: unknown, _params: { event: string; data: unknown }) => noop(),
+    farewell: (_: unknown, _params: Farewell) => noop(),
     close: (_: unknown, _params: { code: number; reason: string }) => noop(),
     /** Index the actor by user and jti, subscribe it to broadcasts, record ConnectionAuthenticated. */
     sessionStarted: noop,

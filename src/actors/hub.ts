@@ -1,21 +1,24 @@
 // The hub: runs one connection actor per socket, indexes live actors by sid, user and
-// token (jti), binds the machine's effects once per server, and turns committed events
-// (revocations, presence) into events for the right actors and broadcasts.
+// token (jti), binds the machine's effects once per server, turns committed revocations
+// into events for the right actors, and talks to the Bus for presence and messages.
 
 import { fromPromise } from 'xstate';
 import { CloseCode } from '../constants.js';
 import type { Clock } from '../clock.js';
-import type { BeaconEvent, RecordedEvent } from '../events/types.js';
+import type { BeaconEvent, EventOf, RecordedEvent } from '../events/index.js';
+import type { Bus } from '../ports/index.js';
 import { connectionMachine } from './connectionMachine.js';
-import type { ConnectionContext, ConnectionEnv, RevokeCode } from './connectionMachine.js';
-import type { RevocationReason } from '../events/types.js';
+import type { ConnectionContext, ConnectionEnv } from './connectionMachine.js';
+import { createRevocationMemory } from './revocations.js';
+import { summarize, type ConnectionSummary } from './summary.js';
 import { ConnectionRegistry } from './registry.js';
 import { Handle } from './connectionHandle.js';
 import type { ConnectionActor, ConnectionHandle } from './connectionHandle.js';
 import { authFailureCode, AuthFailure } from '../auth/session.js';
 import type { Session, TokenVerifier } from '../auth/session.js';
-import type { Broadcaster, ConnectionPort } from './ports.js';
+import type { ConnectionPort } from './ports.js';
 import { createActorPool } from './actorPool.js';
+import { portEffects } from './portEffects.js';
 import { createPresenceFeed } from './presenceFeed.js';
 import type { Timers } from './presenceFeed.js';
 import type { OnlineUserView } from './presence.js';
@@ -29,23 +32,30 @@ export const AUTHENTICATED_TOPIC = 'authenticated';
 export const PRESENCE_TOPIC = AUTHENTICATED_TOPIC;
 /** shutdown() stops waiting for actors to close after this long. */
 export const SHUTDOWN_WAIT_MS = 2_000;
-/** Revocations are remembered this long, to catch a token verified just before its revocation committed. */
-export const REVOCATION_MEMORY_MS = 60_000;
 export const DEAD_CONNECTION_REASON = 'Connection not responding';
-/** RFC 6455 "internal error"; TODO(lead): move to CloseCode in constants.ts. */
-const INTERNAL_ERROR_CLOSE = CloseCode.internalError;
 const INTERNAL_ERROR_REASON = 'Internal error';
 
 export type { ConnectionHandle } from './connectionHandle.js';
+export type { ConnectionSummary } from './summary.js';
 
 export interface HubLogger {
   info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
 }
 
+/** Who is registered, by name: directed messages reach any registered user, on any node. */
+export interface UserDirectory {
+  idOf(username: string): number | undefined;
+}
+
 export interface HubDeps {
-  broadcaster: Broadcaster;
-  /** Fire-and-forget; the store group-commits and calls `onCommitted` afterwards. */
+  /**
+   * Presence transitions, broadcasts and directed messages go out here; the hub hears
+   * presence (for its feed) and deliveries to users (for its actors) back from it.
+   */
+  bus: Bus;
+  users: UserDirectory;
+  /** The audit trail, fire-and-forget; the log group-commits and calls `onCommitted` afterwards. */
   append(events: BeaconEvent[]): void;
   verifier: TokenVerifier;
   clock: Clock;
@@ -56,21 +66,11 @@ export interface HubDeps {
   timers?: Timers;
 }
 
-export interface ConnectionSummary {
-  sid: string;
-  state: string;
-  username: string | null;
-  userId: number | null;
-  connectedAt: number;
-  ageMs: number;
-  transport: ConnectionPort['transport'];
-}
-
 export interface Hub {
   open(port: ConnectionPort, opts: { sid: string; session?: Session }): ConnectionHandle;
   onCommitted(events: readonly RecordedEvent[]): void;
   snapshot(): ConnectionSummary[];
-  /** Committed presence: for `GET /users` and metrics. */
+  /** Presence as the bus reported it: for `GET /users` and metrics. */
   presence(): { users: OnlineUserView[]; count: number; connections: number };
   shutdown(): Promise<void>;
   readonly size: number;
@@ -81,32 +81,20 @@ const globalTimers: Timers = {
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
 
-/** What a connection is told when its token is revoked, by why it was revoked. */
-function revokeCodeOf(reason: RevocationReason): RevokeCode {
-  switch (reason) {
-    case 'superseded':
-      return 'session_replaced';
-    case 'expired-cleanup':
-      return 'token_expired';
-    case 'logout':
-    case 'admin':
-      return 'token_revoked';
-    default: {
-      const unreachable: never = reason;
-      return unreachable;
-    }
-  }
-}
-
 export function createHub(deps: HubDeps): Hub {
-  const { broadcaster, clock, logger } = deps;
+  const { bus, clock, logger } = deps;
   const timers = deps.timers ?? globalTimers;
   const env: ConnectionEnv = { clock, authTimeoutMs: deps.authTimeoutMs };
-  const feed = createPresenceFeed({ broadcaster, topic: PRESENCE_TOPIC, timers, ...(deps.presenceWindowMs === undefined ? {} : { windowMs: deps.presenceWindowMs }) });
+  // Every node derives the same announcements from the same transitions: each tells only its own listeners.
+  const feed = createPresenceFeed({
+    broadcaster: { publish: (topic, event, data) => bus.announce(topic, event, data) },
+    topic: PRESENCE_TOPIC,
+    timers,
+    ...(deps.presenceWindowMs === undefined ? {} : { windowMs: deps.presenceWindowMs }),
+  });
 
   const live = new ConnectionRegistry();
-  /** jti → why it was revoked and when we heard; insertion order is time order. */
-  const recentlyRevoked = new Map<string, { code: RevokeCode; at: number }>();
+  const revoked = createRevocationMemory(clock);
   let draining = false;
   let drained: (() => void) | undefined;
 
@@ -119,28 +107,46 @@ export function createHub(deps: HubDeps): Hub {
     }
   };
 
+  /** A connection went down: the audit trail records it, the bus tells presence. */
+  function down(closed: EventOf<'ConnectionClosed'>): void {
+    deps.append([closed]);
+    bus.connectionDown(closed);
+  }
+
   /** Leaves every index and records the end of an authenticated connection. */
   function forget(actor: ConnectionActor, context: ConnectionContext, code: number, reason: string): void {
     live.remove(context.sid, actor, context.session);
     const s = context.session;
-    if (s !== null) deps.append([{ type: 'ConnectionClosed', data: { sid: context.sid, userId: s.userId, code, reason } }]);
+    if (s !== null) down({ type: 'ConnectionClosed', data: { sid: context.sid, userId: s.userId, code, reason } });
     if (drained !== undefined && live.size === 0) drained();
   }
 
+  /** A directed message from the bus: every local connection of these users, each once. */
+  function deliverLocally(userIds: readonly number[], event: string, data: unknown): void {
+    for (const userId of new Set(userIds)) {
+      for (const actor of live.connectionsOf(userId)) {
+        const port = actor.getSnapshot().context.port;
+        guarded('push', () => void port.push(event, data));
+      }
+    }
+  }
+  bus.listen({ presence: (change) => feed.apply(change), users: deliverLocally });
+
   function checkRevoked(self: ConnectionActor, jti: string): void {
-    const hit = recentlyRevoked.get(jti);
-    if (hit !== undefined && clock.now() - hit.at < REVOCATION_MEMORY_MS) self.send({ type: 'REVOKE', code: hit.code });
+    const code = revoked.recent(jti);
+    if (code !== undefined) self.send({ type: 'REVOKE', code });
   }
 
   function dropDead(requester: ConnectionActor): number {
-    // Presence entries without a live actor on this server are stale: close them in the log.
+    // Presence entries without a live actor on this server are stale: close them (log and bus).
     // Scanned first, so the dead closed below (recorded by their own actors) are not counted twice.
-    // A close appended but not yet committed may be repeated here; the fold ignores the repeat.
-    const stale: BeaconEvent[] = [];
+    // A repeated close of one sid changes nothing: the fold ignores the repeat.
+    const stale: Array<EventOf<'ConnectionClosed'>> = [];
     for (const [sid, userId] of feed.state.sids) {
       if (!live.has(sid)) stale.push({ type: 'ConnectionClosed', data: { sid, userId, code: CloseCode.goingAway, reason: 'reconciled' } });
     }
     if (stale.length > 0) deps.append(stale);
+    for (const closed of stale) bus.connectionDown(closed);
     const dead = live.all().filter((a) => a !== requester && !a.getSnapshot().context.port.isAlive());
     for (const actor of dead) {
       guarded('close', () => actor.getSnapshot().context.port.close(CloseCode.goingAway, DEAD_CONNECTION_REASON));
@@ -151,23 +157,18 @@ export function createHub(deps: HubDeps): Hub {
 
   const logic = connectionMachine.provide({
     actions: {
-      send: ({ context }, p) => {
-        // Inline rather than guarded(): this runs for every reply, without a closure per call.
-        try {
-          context.port.send(p.event, p.data, p.id);
-        } catch (err) {
-          logger.warn({ err }, 'port send failed');
-        }
-      },
-      close: ({ context }, p) => guarded('close', () => context.port.close(p.code, p.reason)),
+      ...portEffects(logger),
       sessionStarted: ({ context, self }) => {
         const s = context.session;
         if (s === null) return;
         live.indexSession(self, s);
         guarded('subscribe', () => context.port.subscribe(AUTHENTICATED_TOPIC));
-        deps.append([
-          { type: 'ConnectionAuthenticated', data: { sid: context.sid, userId: s.userId, username: s.username, jti: s.jti, transport: context.port.transport } },
-        ]);
+        const up: EventOf<'ConnectionAuthenticated'> = {
+          type: 'ConnectionAuthenticated',
+          data: { sid: context.sid, userId: s.userId, username: s.username, jti: s.jti, transport: context.port.transport },
+        };
+        deps.append([up]);
+        bus.connectionUp(up);
         logger.info({ sid: context.sid, userId: s.userId, transport: context.port.transport }, 'connection authenticated');
         checkRevoked(self, s.jti);
       },
@@ -182,25 +183,21 @@ export function createHub(deps: HubDeps): Hub {
         const payload = { from: s.username, data: frame.data.data ?? null, text: frame.data.text ?? null, ts: clock.now() };
         const to = frame.data.to;
         if (to === undefined) {
-          broadcaster.publish(AUTHENTICATED_TOPIC, 'authenticated_message', payload);
+          bus.publish(AUTHENTICATED_TOPIC, 'authenticated_message', payload);
           return;
         }
-        // The recipient's connections and the sender's (once, when writing to oneself).
-        const recipientId = live.userIdOf(to);
-        const targets = live.connectionsOf(s.userId);
-        if (recipientId !== undefined && recipientId !== s.userId) targets.push(...live.connectionsOf(recipientId));
-        for (const actor of targets) {
-          const port = actor.getSnapshot().context.port;
-          guarded('send', () => void port.send('authenticated_message', payload));
-        }
+        // The recipient's connections, wherever they are, and the sender's (once, when writing
+        // to oneself). The recipient is any registered user, online here or not.
+        const recipientId = deps.users.idOf(to);
+        bus.deliver(recipientId === undefined ? [s.userId] : [s.userId, recipientId], 'authenticated_message', payload);
       },
       sendOnlineUsers: ({ context }, { id }) => {
         const { users, count } = feed.view();
-        guarded('send', () => void context.port.send('online_users', { users, count }, id));
+        guarded('reply', () => void context.port.reply('online_users', { users, count }, id));
       },
       checkConnections: ({ context, self }, { id }) => {
         const removed = dropDead(self);
-        guarded('send', () => void context.port.send('connections_checked', { active: live.size, removed }, id));
+        guarded('reply', () => void context.port.reply('connections_checked', { active: live.size, removed }, id));
       },
       connectionClosed: ({ context, self }) => {
         const closing = context.closing ?? { code: CloseCode.normal, reason: '' };
@@ -228,8 +225,8 @@ export function createHub(deps: HubDeps): Hub {
     logger.warn({ err: error, sid }, 'connection actor failed');
     if (actor === undefined) return;
     const { context } = actor.getSnapshot();
-    guarded('close', () => context.port.close(INTERNAL_ERROR_CLOSE, INTERNAL_ERROR_REASON));
-    forget(actor, context, INTERNAL_ERROR_CLOSE, INTERNAL_ERROR_REASON);
+    guarded('close', () => context.port.close(CloseCode.internalError, INTERNAL_ERROR_REASON));
+    forget(actor, context, CloseCode.internalError, INTERNAL_ERROR_REASON);
   }
 
   const pool = createActorPool({ logic, timers, onError: evict });
@@ -245,36 +242,17 @@ export function createHub(deps: HubDeps): Hub {
     },
 
     onCommitted(events) {
+      // Presence comes from the bus; from the log the hub needs only revocations.
       for (const event of events) {
-        feed.apply(event);
         if (event.type !== 'TokenRevoked') continue;
-        const code = revokeCodeOf(event.data.reason);
-        const now = clock.now();
-        recentlyRevoked.set(event.data.jti, { code, at: now });
-        for (const [jti, hit] of recentlyRevoked) {
-          if (now - hit.at < REVOCATION_MEMORY_MS) break;
-          recentlyRevoked.delete(jti);
-        }
+        const code = revoked.remember(event.data.jti, event.data.reason);
         for (const actor of live.holdersOf(event.data.jti)) actor.send({ type: 'REVOKE', code });
       }
     },
 
     snapshot() {
       const now = clock.now();
-      const out: ConnectionSummary[] = [];
-      for (const actor of live.all()) {
-        const { value, context } = actor.getSnapshot();
-        out.push({
-          sid: context.sid,
-          state: String(value),
-          username: context.session?.username ?? null,
-          userId: context.session?.userId ?? null,
-          connectedAt: context.connectedAt,
-          ageMs: now - context.connectedAt,
-          transport: context.port.transport,
-        });
-      }
-      return out;
+      return live.all().map((actor) => summarize(actor, now));
     },
 
     presence: () => feed.view(),

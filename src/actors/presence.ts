@@ -2,7 +2,7 @@
 // connections. `ServerStarted` empties it, so after a restart nobody is online until
 // they connect again (PROTOCOL.md §4).
 
-import type { BeaconEvent } from '../events/types.js';
+import type { BeaconEvent } from '../events/index.js';
 
 export interface OnlineUser {
   readonly userId: number;

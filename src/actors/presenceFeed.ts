@@ -1,8 +1,9 @@
-// Keeps the presence fold current from committed events and turns its changes into
-// `user_status` / `user_count` broadcasts, coalesced over a short window so a storm of N
-// connects costs O(N) publishes rather than N² (each publish reaches every subscriber).
+// Keeps the presence fold current from the bus's presence transitions (the same facts
+// the log's audit trail records) and turns its changes into `user_status` / `user_count`
+// broadcasts, coalesced over a short window so a storm of N connects costs O(N) publishes
+// rather than N² (each publish reaches every subscriber).
 
-import type { BeaconEvent } from '../events/types.js';
+import type { BeaconEvent } from '../events/index.js';
 import type { Broadcaster } from './ports.js';
 import { countConnections, countUsers, evolve, initial, isOnline, listOnline } from './presence.js';
 import type { OnlineUserView, PresenceState } from './presence.js';
@@ -28,7 +29,7 @@ export interface Timers {
 }
 
 export interface PresenceFeed {
-  /** Folds committed events; schedules a broadcast when presence moved. */
+  /** Folds a presence transition (other events are ignored); schedules a broadcast when presence moved. */
   apply(event: BeaconEvent): void;
   /** Sends the pending broadcasts now (also what the window timer does). */
   flush(): void;

@@ -1,6 +1,6 @@
-// The hub's indexes of live connection actors: by sid, by user and by token (jti), plus
-// username → user id for directed messages. Only the hub writes them, from the machine's
-// sessionStarted / sessionRefreshed / connectionClosed effects.
+// The hub's indexes of live connection actors: by sid, by user and by token (jti). Only
+// the hub writes them, from the machine's sessionStarted / sessionRefreshed /
+// connectionClosed effects. (Directed messages find users by name in the users projection.)
 
 import type { ConnectionActor } from './connectionHandle.js';
 import { MultiIndex } from './multiIndex.js';
@@ -10,7 +10,6 @@ export class ConnectionRegistry {
   private readonly bySid = new Map<string, ConnectionActor>();
   private readonly byUser = new MultiIndex<number, ConnectionActor>();
   private readonly byJti = new MultiIndex<string, ConnectionActor>();
-  private readonly userIdByName = new Map<string, number>();
 
   add(sid: string, actor: ConnectionActor): void {
     this.bySid.set(sid, actor);
@@ -28,7 +27,6 @@ export class ConnectionRegistry {
   indexSession(actor: ConnectionActor, session: Session): void {
     this.byUser.add(session.userId, actor);
     this.byJti.add(session.jti, actor);
-    this.userIdByName.set(session.username, session.userId);
   }
 
   /** The connection swapped its token. */
@@ -43,7 +41,6 @@ export class ConnectionRegistry {
     if (session === null) return;
     this.byUser.remove(session.userId, actor);
     this.byJti.remove(session.jti, actor);
-    if (!this.byUser.has(session.userId)) this.userIdByName.delete(session.username);
   }
 
   /** Live actors holding this token (a copy: revoking them changes the index). */
@@ -53,10 +50,6 @@ export class ConnectionRegistry {
 
   connectionsOf(userId: number): ConnectionActor[] {
     return this.byUser.get(userId);
-  }
-
-  userIdOf(username: string): number | undefined {
-    return this.userIdByName.get(username);
   }
 
   /** A copy of every live actor. */

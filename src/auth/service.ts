@@ -1,5 +1,6 @@
-// The auth service: registration, login, logout and token checks, decided against the
-// store's projections and recorded as events. HTTP and WebSocket code call only this.
+// The auth service: registration, login, logout and token checks. It hashes, signs and
+// throttles; the decider (decider.ts) turns each command into events against the folds,
+// which the service appends to the log. HTTP and WebSocket code call only this.
 
 import type { Clock, IdSource } from '../clock.js';
 import { nowSeconds } from '../clock.js';
@@ -10,13 +11,11 @@ import {
   LOGIN_THROTTLE_WINDOW_SECONDS,
 } from '../constants.js';
 import { BeaconError } from '../errors.js';
-import type { BeaconEvent } from '../events/types.js';
-import { activeTokensProjection } from '../events/projections/activeTokens.js';
-import { blacklistProjection } from '../events/projections/blacklist.js';
-import type { UserRecord } from '../events/projections/users.js';
+import type { UserRecord } from '../events/index.js';
 import type { Logger } from '../log.js';
-import type { EventStore } from '../store/index.js';
-import { AuthFailure, type Session, type TokenVerifier } from './session.js';
+import type { EventLog, Projections } from '../ports/index.js';
+import { assertActive, decide, type AuthCommand } from './decider.js';
+import type { Session, TokenVerifier } from './session.js';
 import { needsRehash, storedHashScheme, type PasswordHasher } from './passwords.js';
 import { createThrottle } from './throttle.js';
 import type { TokenSigner } from './tokens.js';
@@ -48,7 +47,9 @@ export interface AuthService extends TokenVerifier {
 }
 
 export interface AuthDeps {
-  store: EventStore;
+  log: EventLog;
+  /** The folds `log` keeps current (read-your-writes: current once an append resolves). */
+  projections: Projections;
   hasher: PasswordHasher;
   signer: TokenSigner;
   clock: Clock;
@@ -58,7 +59,14 @@ export interface AuthDeps {
 }
 
 export function createAuthService(deps: AuthDeps): AuthService {
-  const { store, hasher, signer, clock, ids, logger } = deps;
+  const { log, projections, hasher, signer, clock, ids, logger } = deps;
+  const state = () => projections.projections();
+  /** Decides against the folds as they are now and appends what was decided. */
+  const run = async (command: AuthCommand): Promise<number> => {
+    const events = decide(command, state());
+    if (events.length > 0) await log.append(events);
+    return events.length;
+  };
   const accountThrottle = createThrottle(
     { limit: LOGIN_FAILURES_PER_ACCOUNT, windowSeconds: LOGIN_THROTTLE_WINDOW_SECONDS },
     clock,
@@ -76,13 +84,6 @@ export function createAuthService(deps: AuthDeps): AuthService {
   // Per-user queue: a login or logout decides against the commit before it, so concurrent
   // logins each revoke the token the previous one issued and exactly one stays active.
   const userQueues = new Map<number, Promise<unknown>>();
-
-  /** Refuses a revoked token, and any token but the user's one active token (even if its revocation is still being committed). */
-  const assertActive = (userId: number, jti: string): void => {
-    const { blacklist, activeTokens } = store.projections();
-    if (blacklistProjection.isRevoked(blacklist, jti)) throw new AuthFailure('token_revoked');
-    if (activeTokens.byUser.get(userId)?.jti !== jti) throw new AuthFailure('token_revoked');
-  };
 
   const serialised = <T>(userId: number, work: () => Promise<T>): Promise<T> => {
     const previous = userQueues.get(userId) ?? Promise.resolve();
@@ -105,7 +106,7 @@ export function createAuthService(deps: AuthDeps): AuthService {
     const from = storedHashScheme(user.passwordHash);
     try {
       const passwordHash = await hasher.hash(password);
-      await store.append([{ type: 'PasswordRehashed', data: { userId: user.userId, passwordHash } }]);
+      await run({ type: 'Rehash', data: { userId: user.userId, passwordHash } });
       logger.info({ userId: user.userId, from }, 'password rehashed to argon2id');
     } catch (err) {
       logger.error({ err, userId: user.userId, from }, 'password rehash failed: the old hash stays');
@@ -117,26 +118,26 @@ export function createAuthService(deps: AuthDeps): AuthService {
   /** Signature, claims, expiry, blacklist and one-active-token checks; rejects with AuthFailure. */
   const verify = async (token: string): Promise<Session> => {
     const claims = await signer.verify(token);
-    assertActive(claims.user_id, claims.jti);
+    // Any token but the user's one active token is refused, even one whose revocation is
+    // still being committed (a newer login is already the active token).
+    assertActive(state(), claims.user_id, claims.jti);
     return { username: claims.username, userId: claims.user_id, jti: claims.jti, exp: claims.exp };
   };
 
   return {
     metrics,
     verify,
-    users: () => store.projections().users.byId.values(),
+    users: () => state().users.byId.values(),
 
     async register(username, password) {
-      const { users } = store.projections();
+      const { users } = state();
       if (users.byName.has(username) || reservedNames.has(username)) throw new BeaconError('username_taken');
       reservedNames.add(username);
       const userId = Math.max(users.maxId, lastReservedId) + 1;
       lastReservedId = userId;
       try {
         const passwordHash = await hasher.hash(password);
-        await store.append([
-          { type: 'UserRegistered', data: { userId, username, passwordHash, registeredAt: clock.now() } },
-        ]);
+        await run({ type: 'Register', data: { userId, username, passwordHash, registeredAt: clock.now() } });
       } finally {
         reservedNames.delete(username);
       }
@@ -153,7 +154,7 @@ export function createAuthService(deps: AuthDeps): AuthService {
         logger.warn({ username, address, retryAfter: wait }, 'login throttled');
         throw new BeaconError('rate_limited', { retryAfter: wait });
       }
-      const user = store.projections().users.byName.get(username);
+      const user = state().users.byName.get(username);
       if (user !== undefined && storedHashScheme(user.passwordHash) === undefined) {
         // Fails closed below (verify answers false); the hash itself is never logged.
         logger.error({ userId: user.userId }, 'stored password hash is malformed: login refused');
@@ -166,9 +167,7 @@ export function createAuthService(deps: AuthDeps): AuthService {
         metrics.loginsFailed++;
         const reason = user === undefined ? 'unknown_user' : 'bad_password';
         logger.info({ username, address, reason }, 'login failed');
-        await store.append([
-          { type: 'LoginFailed', data: { username, userId: user?.userId ?? null, address, reason } },
-        ]);
+        await run({ type: 'FailLogin', data: { username, userId: user?.userId ?? null, address, reason } });
         throw new BeaconError('invalid_credentials');
       }
       accountThrottle.reset(accountKey);
@@ -179,13 +178,8 @@ export function createAuthService(deps: AuthDeps): AuthService {
         const exp = iat + deps.tokenTtlSeconds;
         const jti = ids.next();
         const token = await signer.sign({ sub: String(userId), username, user_id: userId, iat, exp, jti });
-        const events: BeaconEvent[] = [];
-        const previous = store.projections().activeTokens.byUser.get(userId);
-        if (previous !== undefined) {
-          events.push({ type: 'TokenRevoked', data: { userId, jti: previous.jti, exp: previous.exp, reason: 'superseded' } });
-        }
-        events.push({ type: 'LoginSucceeded', data: { userId, username, jti, iat, exp, address } });
-        await store.append(events);
+        const previous = state().activeTokens.byUser.get(userId);
+        await run({ type: 'CompleteLogin', data: { userId, username, jti, iat, exp, address } });
         metrics.loginsOk++;
         logger.info({ userId, username, address, jti, superseded: previous?.jti }, 'login succeeded');
         return { token, user: { username, user_id: userId }, expires_in: deps.tokenTtlSeconds };
@@ -194,25 +188,17 @@ export function createAuthService(deps: AuthDeps): AuthService {
 
     async logout(current) {
       return serialised(current.userId, async () => {
-        // Re-check after the queue: a concurrent login may have superseded this token.
+        // Decided after the queue: a concurrent login may have superseded this token.
         // The signature was verified once by the caller; only the projections can have moved.
-        assertActive(current.userId, current.jti);
-        await store.append([
-          { type: 'LoggedOut', data: { userId: current.userId, jti: current.jti } },
-          { type: 'TokenRevoked', data: { userId: current.userId, jti: current.jti, exp: current.exp, reason: 'logout' } },
-        ]);
+        await run({ type: 'Logout', data: { session: current } });
         logger.info({ userId: current.userId, username: current.username, jti: current.jti }, 'logged out');
         return current;
       });
     },
 
     async sweep() {
-      const now = nowSeconds(clock);
-      const expired = activeTokensProjection
-        .expired(store.projections().activeTokens, now)
-        .map(({ userId, jti, exp }): BeaconEvent => ({ type: 'TokenRevoked', data: { userId, jti, exp, reason: 'expired-cleanup' } }));
-      if (expired.length > 0) await store.append(expired);
-      return { cleaned: expired.length, pruned: store.pruneBlacklist() };
+      const cleaned = await run({ type: 'Sweep', data: { nowSeconds: nowSeconds(clock) } });
+      return { cleaned, pruned: projections.pruneBlacklist() };
     },
   };
 }

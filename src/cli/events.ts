@@ -5,9 +5,9 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { deserialize } from '../events/serde.js';
+import { deserialize } from '../events/index.js';
 import { CliError, defaultDbPath, isEntry, runCli } from './common.js';
-import { openDatabase, type Db, type EventRow as Row } from '../store/db.js';
+import { openDatabase, type Db, type EventRow as Row } from '../store/index.js';
 
 const USAGE = `usage: npm run events -- tail [-n N] [--db path] [--follow]
        npm run events -- stats [--db path]`;

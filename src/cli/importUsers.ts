@@ -8,9 +8,10 @@ import { parseArgs } from 'node:util';
 import { storedHashScheme } from '../auth/passwords.js';
 import { CliError, defaultDbPath, isEntry, runCli } from './common.js';
 import { systemClock } from '../clock.js';
-import type { BeaconEvent } from '../events/types.js';
+import type { BeaconEvent } from '../events/index.js';
+import type { EventLog } from '../ports/index.js';
 import { usernameSchema } from '../http/schemas.js';
-import { openDatabase, openEventStore, type Db, type EventStore } from '../store/index.js';
+import { openDatabase, openEventStore, type Db } from '../store/index.js';
 
 const USAGE = `usage: npm run import-users -- <old database> [--db <beacon.db>] [--dry-run]
          [--table T] [--id-column C] [--username-column C] [--hash-column C]`;
@@ -110,10 +111,10 @@ function registeredAtOf(value: unknown, fallback: number): number {
 }
 
 /** Usernames already brought in by an earlier run (UserRegistered with importedFrom). */
-function importedUsernames(store: EventStore): Set<string> {
+async function importedUsernames(log: EventLog): Promise<Set<string>> {
   const names = new Set<string>();
   for (let after = 0; ; ) {
-    const page = store.read(after, READ_PAGE);
+    const page = await log.read(after, READ_PAGE);
     for (const event of page) {
       if (event.type === 'UserRegistered' && event.data.importedFrom !== undefined) names.add(event.data.username);
       after = event.position;
@@ -163,7 +164,7 @@ export async function importUsers(options: {
   const store = openEventStore({ path: options.target, clock: systemClock });
   try {
     const { users } = store.projections();
-    const earlier = importedUsernames(store);
+    const earlier = await importedUsernames(store);
     const seen = new Map<string, string>();
     const accepted: Array<{ id: number; username: string; hash: string; created: unknown }> = [];
     for (const row of rows) {

@@ -1,53 +1,35 @@
-// The event store: appends events to the SQLite log with group commit, keeps the
-// projections (in memory and in their tables) in step inside the same transaction, and
-// tells subscribers about events only after they are committed.
+// The SQLite binding of the EventLog and Projections ports: appends with group commit,
+// feeds the in-memory folds (and their tables, a cache) inside the same transaction, tells
+// subscribers only after the commit, and refuses to write once another process wrote.
 
 import type { Clock } from '../clock.js';
 import { nowSeconds } from '../clock.js';
 import { BeaconError } from '../errors.js';
-import { deserialize, serialize } from '../events/serde.js';
-import { DURABLE_EVENT_TYPES, streamOf, type BeaconEvent, type RecordedEvent } from '../events/types.js';
-import { activeTokensProjection, type ActiveTokensState } from '../events/projections/activeTokens.js';
-import { blacklistProjection, type BlacklistState } from '../events/projections/blacklist.js';
-import { usersProjection, type UsersState } from '../events/projections/users.js';
+import { createProjectionSet, deserialize, DURABLE_EVENT_TYPES, serialize, streamOf } from '../events/index.js';
+import type { BeaconEvent, RecordedEvent } from '../events/index.js';
+import type { CommitListener, EventLog, LogStats, Projections } from '../ports/index.js';
 import { openDatabase, type Db, type EventRow as Row } from './db.js';
 import { projectionTables } from './projectionTables.js';
 
-export interface Projections {
-  readonly users: UsersState;
-  readonly blacklist: BlacklistState;
-  readonly activeTokens: ActiveTokensState;
-}
+/**
+ * The SQLite log. `healthy()` is false after a failed commit, until a commit succeeds
+ * again: while false, each call (at most once per HEALTH_PROBE_INTERVAL_MS) tries a one-row
+ * write, so a store whose fault was fixed reports healthy again even when no traffic
+ * reaches it (a load balancer that polls /healthz sends none to an unhealthy server).
+ * After a foreign write (another process appended) it stays false until a restart: the
+ * folds in memory no longer match the log, and only a rebuild makes them match again.
+ */
+export interface EventStore extends EventLog, Projections {}
 
-export type CommitListener = (events: readonly RecordedEvent[]) => void;
-
-export interface AppendStats {
-  commits: number;
-  events: number;
-  failures: number;
-}
-
-export interface EventStore {
-  /** The in-memory projections, current as of the last commit. Read-only for callers. */
-  projections(): Projections;
-  /** Appends in order; resolves once committed (fsynced when any event is durable). */
-  append(events: readonly BeaconEvent[]): Promise<RecordedEvent[]>;
-  subscribe(listener: CommitListener): () => void;
-  /** Events after `afterPosition`, oldest first. */
-  read(afterPosition: number, limit: number): RecordedEvent[];
-  lastPosition(): number;
-  /** Forgets revoked tokens that have expired (memory and table); returns how many. */
-  pruneBlacklist(): number;
-  /**
-   * False after a failed commit, until a commit succeeds again. While false, each call (at
-   * most once per HEALTH_PROBE_INTERVAL_MS) tries a one-row write, so a store whose fault was
-   * fixed reports healthy again even when no traffic reaches it (a load balancer that polls
-   * /healthz sends none to an unhealthy server).
-   */
-  healthy(): boolean;
-  stats(): Readonly<AppendStats>;
-  /** Commits what is pending, then closes the database. */
-  close(): Promise<void>;
+/** An append refused because the log moved under this process (another writer). */
+export class ForeignWriteError extends Error {
+  constructor(
+    readonly expected: number,
+    readonly found: number,
+  ) {
+    super(`the event log was written by another process (last position ${found}, this server wrote up to ${expected}): refusing writes until restart`);
+    this.name = 'ForeignWriteError';
+  }
 }
 
 const REBUILD_PAGE_SIZE = 5_000;
@@ -85,16 +67,9 @@ export function openEventStore(options: StoreOptions): EventStore {
   const maxPosition = db.prepare('SELECT COALESCE(MAX(position), 0) FROM events').pluck();
   const probe = db.prepare('INSERT INTO store_probe (id, checked_at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at');
 
-  const state = {
-    users: usersProjection.initial(),
-    blacklist: blacklistProjection.initial(),
-    activeTokens: activeTokensProjection.initial(),
-  };
-  const evolve = (event: BeaconEvent): void => {
-    state.users = usersProjection.evolve(state.users, event);
-    state.blacklist = blacklistProjection.evolve(state.blacklist, event);
-    state.activeTokens = activeTokensProjection.evolve(state.activeTokens, event);
-  };
+  const folds = createProjectionSet();
+  /** The last position this process committed or rebuilt from: anything beyond it on disk is foreign. */
+  let known = 0;
 
   // Rebuild every projection from position 0: the log is the truth, the tables a cache.
   // Read in pages: iterating while the same connection writes the tables is not allowed,
@@ -105,22 +80,24 @@ export function openEventStore(options: StoreOptions): EventStore {
       const rows = readAfter.all(after, REBUILD_PAGE_SIZE) as Row[];
       for (const row of rows) {
         const event = toRecorded(row);
-        evolve(event);
+        folds.apply(event);
         tables.apply(event);
         after = row.position;
+        known = row.position;
       }
       if (rows.length < REBUILD_PAGE_SIZE) break;
     }
   })();
 
   const listeners = new Set<CommitListener>();
-  const stats: AppendStats = { commits: 0, events: 0, failures: 0 };
+  const stats: LogStats = { commits: 0, events: 0, failures: 0 };
   let pending: Pending[] = [];
   let scheduled = false;
   let isHealthy = true;
   let lastProbe = Number.NEGATIVE_INFINITY;
   let closed = false;
   let synchronousFull = true;
+  let foreign: ForeignWriteError | undefined;
 
   const writeEvents = db.transaction((events: readonly BeaconEvent[], recordedAt: number): RecordedEvent[] => {
     const out: RecordedEvent[] = [];
@@ -138,16 +115,22 @@ export function openEventStore(options: StoreOptions): EventStore {
   // One transaction per batch; each caller's events in a savepoint inside it (better-sqlite3
   // nests transactions as savepoints), so a constraint broken by one caller fails that
   // caller alone. Any other error (disk full, read-only, I/O) fails the whole batch.
-  const writeBatch = db.transaction((batch: readonly Pending[], recordedAt: number): Array<RecordedEvent[] | Error> =>
-    batch.map((p) => {
+  // A write by another process (an importer, a second server) means the folds decided
+  // against a log that has moved on: appending would break constraints at best (500s) and
+  // contradict the log at worst. So the batch checks, under the write lock, that the log
+  // ends where this process left it.
+  const writeBatch = db.transaction((batch: readonly Pending[], recordedAt: number): Array<RecordedEvent[] | Error> => {
+    const onDisk = maxPosition.get() as number;
+    if (onDisk !== known) throw new ForeignWriteError(known, onDisk);
+    return batch.map((p) => {
       try {
         return writeEvents(p.events, recordedAt);
       } catch (err) {
         if (isConstraintError(err)) return err;
         throw err;
       }
-    }),
-  );
+    });
+  });
 
   const flush = (): void => {
     scheduled = false;
@@ -162,8 +145,10 @@ export function openEventStore(options: StoreOptions): EventStore {
         db.pragma(durable ? 'synchronous = FULL' : 'synchronous = NORMAL');
         synchronousFull = durable;
       }
-      results = writeBatch(batch, clock.now());
+      if (foreign !== undefined) throw foreign;
+      results = writeBatch.immediate(batch, clock.now());
     } catch (err) {
+      if (err instanceof ForeignWriteError) foreign = err;
       isHealthy = false;
       lastProbe = clock.now(); // the failure itself was the last look at the disk
       stats.failures++;
@@ -182,8 +167,9 @@ export function openEventStore(options: StoreOptions): EventStore {
         p.reject(new BeaconError('internal_error', { cause: result }));
         return;
       }
-      for (const event of result) evolve(event);
+      for (const event of result) folds.apply(event);
       recorded.push(...result);
+      known = Math.max(known, result.at(-1)?.position ?? known);
       p.resolve(result);
     });
     stats.events += recorded.length;
@@ -198,7 +184,7 @@ export function openEventStore(options: StoreOptions): EventStore {
   };
 
   return {
-    projections: () => state,
+    projections: () => folds.state,
     append(events) {
       if (closed) return Promise.reject(new BeaconError('unavailable', { message: 'Store is closed' }));
       if (events.length === 0) return Promise.resolve([]);
@@ -215,13 +201,14 @@ export function openEventStore(options: StoreOptions): EventStore {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    read(afterPosition, limit) {
+    async read(afterPosition, limit) {
       return (readAfter.all(afterPosition, limit) as Row[]).map(toRecorded);
     },
-    lastPosition: () => maxPosition.get() as number,
+    lastPosition: () => known,
+    // Memory and the revoked_tokens table alike.
     pruneBlacklist() {
       const now = nowSeconds(clock);
-      const pruned = blacklistProjection.prune(state.blacklist, now);
+      const pruned = folds.prune(now);
       try {
         tables.pruneRevoked(now);
       } catch (err) {
@@ -230,7 +217,7 @@ export function openEventStore(options: StoreOptions): EventStore {
       return pruned.length;
     },
     healthy() {
-      if (isHealthy || closed) return isHealthy;
+      if (isHealthy || closed || foreign !== undefined) return isHealthy;
       const now = clock.now();
       if (now - lastProbe < HEALTH_PROBE_INTERVAL_MS) return false;
       lastProbe = now;

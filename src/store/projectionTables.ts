@@ -1,8 +1,9 @@
-// Keeps the projection tables (users, revoked_tokens, active_tokens) in step with the log:
-// `apply` runs inside the append's transaction, `rebuild` replays the log from position 0.
+// Keeps the projection tables (users, revoked_tokens, active_tokens), a cache of the folds
+// for operators and tools, in step with the log: `apply` runs inside the append's
+// transaction; at open the store `clear`s them and re-applies the log from position 0.
 
 import type { Db } from './db.js';
-import type { BeaconEvent } from '../events/types.js';
+import type { BeaconEvent } from '../events/index.js';
 
 export interface ProjectionTables {
   apply(event: BeaconEvent): void;

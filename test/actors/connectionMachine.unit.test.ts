@@ -22,7 +22,11 @@ const aliceNew: Session = { ...alice, jti: 'jti-a2', exp: alice.exp + TTL_S };
 const mallory: Session = { username: 'mallory', userId: 66, jti: 'jti-m', exp: alice.exp };
 
 type Effect =
-  | { kind: 'send'; event: string; data: unknown; id: number | undefined }
+  | { kind: 'greet'; data: unknown }
+  | { kind: 'reply'; event: string; data: unknown; id: number | undefined }
+  | { kind: 'push'; event: string; data: unknown }
+  | { kind: 'noReply'; id: number | undefined }
+  | { kind: 'farewell'; code: number; reason: string }
   | { kind: 'close'; code: number; reason: string }
   | { kind: 'sessionStarted' | 'connectionClosed' | 'publish' | 'onlineUsers' | 'check'; id?: number | undefined }
   | { kind: 'sessionRefreshed'; from: string; to: string };
@@ -30,10 +34,13 @@ type Effect =
 const port: ConnectionPort = {
   transport: 'websocket',
   remoteAddress: '203.0.113.9',
-  send: () => true,
+  greet: () => {},
+  reply: () => true,
+  noReply: () => {},
+  push: () => true,
+  farewell: () => {},
   close: () => {},
   subscribe: () => {},
-  unsubscribe: () => {},
   isAlive: () => true,
 };
 
@@ -81,7 +88,11 @@ function harness(session?: Session) {
   let verification: Deferred | undefined;
   const logic = connectionMachine.provide({
     actions: {
-      send: (_, p) => void effects.push({ kind: 'send', ...p }),
+      greet: (_, p) => void effects.push({ kind: 'greet', data: p }),
+      reply: (_, p) => void effects.push({ kind: 'reply', ...p }),
+      noReply: (_, p) => void effects.push({ kind: 'noReply', ...p }),
+      push: (_, p) => void effects.push({ kind: 'push', ...p }),
+      farewell: (_, p) => void effects.push({ kind: 'farewell', ...p }),
       close: (_, p) => void effects.push({ kind: 'close', ...p }),
       sessionStarted: () => void effects.push({ kind: 'sessionStarted' }),
       sessionRefreshed: (_, p) => void effects.push({ kind: 'sessionRefreshed', from: p.previous.jti, to: p.next.jti }),
@@ -126,7 +137,8 @@ function harness(session?: Session) {
 }
 
 const sent = (effects: Effect[], event: string) =>
-  effects.filter((e): e is Extract<Effect, { kind: 'send' }> => e.kind === 'send' && e.event === event);
+  effects.filter((e): e is Extract<Effect, { kind: 'reply' }> => e.kind === 'reply' && e.event === event);
+const farewells = (effects: Effect[]) => effects.filter((e): e is Extract<Effect, { kind: 'farewell' }> => e.kind === 'farewell');
 const closes = (effects: Effect[]) => effects.filter((e): e is Extract<Effect, { kind: 'close' }> => e.kind === 'close');
 const count = (effects: Effect[], kind: Effect['kind']) => effects.filter((e) => e.kind === kind).length;
 
@@ -137,7 +149,7 @@ function assertState(h: ReturnType<typeof harness>, model: ConnectionContext, va
   assert.deepEqual(real.context.session, model.session, `${path}: session`);
   assert.deepEqual(real.context.failure?.code ?? null, model.failure?.code ?? null, `${path}: failure`);
   const first = h.effects[0];
-  assert.ok(first?.kind === 'send' && first.event === 'connect', `${path}: connect is the first frame`);
+  assert.ok(first?.kind === 'greet', `${path}: connect is the first frame`);
   assert.deepEqual(first.data, { sid: 'sid-1', state: 'connected', server_time: T0 });
   assert.ok(count(h.effects, 'sessionStarted') <= 1, `${path}: authenticated once`);
   switch (value) {
@@ -152,7 +164,7 @@ function assertState(h: ReturnType<typeof harness>, model: ConnectionContext, va
       const refreshed = count(h.effects, 'sessionRefreshed');
       const ok = sent(h.effects, 'response').filter((r) => (r.data as { ok: boolean }).ok);
       const fromUpgrade = ok.length === refreshed;
-      if (!fromUpgrade) assert.deepEqual(ok[0], { kind: 'send', event: 'response', id: 11, data: { ok: true, code: 'registered', message: 'User registered', username: 'alice', user_id: 1 } });
+      if (!fromUpgrade) assert.deepEqual(ok[0], { kind: 'reply', event: 'response', id: 11, data: { ok: true, code: 'registered', message: 'User registered', username: 'alice', user_id: 1 } });
       if (refreshed > 0) assert.equal((ok.at(-1)?.data as { code: string }).code, 'token_refreshed');
       break;
     }
@@ -160,8 +172,8 @@ function assertState(h: ReturnType<typeof harness>, model: ConnectionContext, va
       const code = model.failure?.code as ErrorCode;
       const closeCode = closeCodeOf(code);
       const tail = h.effects.slice(-3);
-      assert.deepEqual(tail[0], { kind: 'send', event: 'response', id: model.failure?.id, data: { ok: false, code, message: ERRORS[code].message } }, path);
-      assert.deepEqual(tail[1], { kind: 'send', event: 'disconnect', id: undefined, data: { code: closeCode, reason: ERRORS[code].message } }, path);
+      assert.deepEqual(tail[0], { kind: 'reply', event: 'response', id: model.failure?.id, data: { ok: false, code, message: ERRORS[code].message } }, path);
+      assert.deepEqual(tail[1], { kind: 'farewell', code: closeCode, reason: ERRORS[code].message }, path);
       assert.deepEqual(tail[2], { kind: 'close', code: closeCode, reason: ERRORS[code].message }, path);
       break;
     }
@@ -174,7 +186,7 @@ function assertState(h: ReturnType<typeof harness>, model: ConnectionContext, va
       assert.ok(closing !== null);
       if (closing.code !== 1006) assert.equal(closes(h.effects)[0]?.code, closing.code, `${path}: closed with the recorded code`);
       if ([4000, 4008, 1001].includes(closing.code)) {
-        assert.equal((sent(h.effects, 'disconnect')[0]?.data as { code: number }).code, closing.code, `${path}: disconnect announced`);
+        assert.equal(farewells(h.effects)[0]?.code, closing.code, `${path}: disconnect announced`);
       }
       break;
     }
@@ -223,7 +235,7 @@ describe('connection machine, behaviours', () => {
   test('a session given at upgrade starts authenticated and runs the authenticated effects', () => {
     const h = harness(alice);
     assert.equal(h.actor.getSnapshot().value, 'authenticated');
-    assert.deepEqual(h.effects.map((e) => e.kind), ['send', 'sessionStarted']);
+    assert.deepEqual(h.effects.map((e) => e.kind), ['greet', 'sessionStarted']);
   });
 
   test('the auth timeout counts from connect across registering', async () => {
@@ -234,7 +246,7 @@ describe('connection machine, behaviours', () => {
     assert.equal(h.actor.getSnapshot().value, 'registering');
     h.clock.increment(1);
     assert.equal(h.actor.getSnapshot().value, 'closed');
-    assert.deepEqual(sent(h.effects, 'disconnect')[0]?.data, { code: 4000, reason: 'Authentication timeout' });
+    assert.deepEqual(farewells(h.effects)[0], { kind: 'farewell', code: 4000, reason: 'Authentication timeout' });
   });
 
   test('expiry fires at the expiry instant without the client speaking', () => {
@@ -283,10 +295,10 @@ describe('connection machine, behaviours', () => {
     h.actor.send({ type: 'ping_manual', data: { t: 'abc' }, id: 22 });
     h.actor.send({ type: 'authenticated_message', data: { text: 'x' }, id: 23 });
     h.actor.send({ type: 'debug_connection', data: undefined, id: 24 });
-    assert.deepEqual(sent(h.effects, 'message')[0], { kind: 'send', event: 'message', id: 21, data: { from: null, data: [1] } });
+    assert.deepEqual(sent(h.effects, 'message')[0], { kind: 'reply', event: 'message', id: 21, data: { from: null, data: [1] } });
     assert.deepEqual(sent(h.effects, 'pong_manual')[0]?.data, { t: 'abc', server_time: T0 });
     assert.deepEqual(sent(h.effects, 'response')[0], {
-      kind: 'send',
+      kind: 'reply',
       event: 'response',
       id: 23,
       data: { ok: false, code: 'not_authenticated', message: 'Not authenticated' },

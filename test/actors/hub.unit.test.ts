@@ -1,6 +1,7 @@
-// The hub with fake ports, a fake broadcaster and a hand-cranked "store": revocation
-// reaches exactly the right actors, presence broadcasts coalesce, directed messages,
-// check_connections, shutdown. Time is a SimulatedClock; nothing sleeps.
+// The hub with fake ports, the in-process bus, a listener standing in for the transports'
+// broadcaster and a hand-cranked "store": revocation reaches exactly the right actors,
+// presence broadcasts coalesce, directed messages, check_connections, shutdown. Time is a
+// SimulatedClock; nothing sleeps.
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,9 +10,10 @@ import { AUTHENTICATED_TOPIC, createHub } from '../../src/actors/hub.js';
 import type { Hub } from '../../src/actors/hub.js';
 import { PRESENCE_WINDOW_MS } from '../../src/actors/presenceFeed.js';
 import { AuthFailure, type Session } from '../../src/auth/session.js';
-import type { ConnectionPort } from '../../src/actors/ports.js';
+import type { ConnectionPort, Farewell, Greeting } from '../../src/actors/ports.js';
 import type { BeaconEvent, RecordedEvent } from '../../src/events/types.js';
 import { streamOf } from '../../src/events/types.js';
+import { createInProcessBus } from '../../src/bus/index.js';
 
 const T0 = 1_700_000_000_000;
 const EXP = T0 / 1000 + 3_600;
@@ -23,26 +25,40 @@ interface Frame {
   id: number | undefined;
 }
 
+/** Records what the hub sends as /ws would frame it; request ids answered with noReply apart. */
 class FakePort implements ConnectionPort {
   readonly transport = 'websocket' as const;
   readonly remoteAddress = '192.0.2.1';
   readonly frames: Frame[] = [];
+  readonly noReplies: number[] = [];
   readonly topics = new Set<string>();
   closed: { code: number; reason: string } | null = null;
   alive = true;
-  send(event: string, data: unknown, id?: number): boolean {
+  private frame(event: string, data: unknown, id: number | undefined): boolean {
     if (this.closed) return false;
     this.frames.push({ event, data, id });
     return true;
+  }
+  greet(greeting: Greeting): void {
+    this.frame('connect', greeting, undefined);
+  }
+  reply(event: string, data: unknown, id: number | undefined): boolean {
+    return this.frame(event, data, id);
+  }
+  noReply(id: number): void {
+    if (!this.closed) this.noReplies.push(id);
+  }
+  push(event: string, data: unknown): boolean {
+    return this.frame(event, data, undefined);
+  }
+  farewell(farewell: Farewell): void {
+    this.frame('disconnect', farewell, undefined);
   }
   close(code: number, reason: string): void {
     this.closed ??= { code, reason };
   }
   subscribe(topic: string): void {
     this.topics.add(topic);
-  }
-  unsubscribe(topic: string): void {
-    this.topics.delete(topic);
   }
   isAlive(): boolean {
     return this.alive;
@@ -60,13 +76,20 @@ function setup(opts: { tokens?: Record<string, Session | AuthFailure> } = {}) {
   const pending: BeaconEvent[] = [];
   const log: RecordedEvent[] = [];
   const warnings: string[] = [];
-  const hub: Hub = createHub({
-    broadcaster: {
-      publish(topic, event, data) {
-        published.push({ topic, event, data });
-        for (const p of ports) if (p.topics.has(topic)) p.send(event, data);
-      },
+  /** The users projection: every name a test session used, plus the registered-but-offline. */
+  const registered = new Map<string, number>([['dave', 4]]);
+  const bus = createInProcessBus();
+  const delivered: Array<{ userIds: readonly number[]; event: string }> = [];
+  bus.listen({
+    topic(topic, event, data) {
+      published.push({ topic, event, data });
+      for (const p of ports) if (p.topics.has(topic)) p.push(event, data);
     },
+    users: (userIds, event) => void delivered.push({ userIds, event }),
+  });
+  const hub: Hub = createHub({
+    bus,
+    users: { idOf: (name) => registered.get(name) },
     append: (events) => void pending.push(...events),
     verifier: {
       async verify(token) {
@@ -92,10 +115,11 @@ function setup(opts: { tokens?: Record<string, Session | AuthFailure> } = {}) {
     const port = new FakePort();
     ports.add(port);
     const sid = `sid-${++n}`;
+    if (s) registered.set(s.username, s.userId);
     return { port, handle: hub.open(port, { sid, ...(s ? { session: s } : {}) }), sid };
   }
   const settle = () => new Promise<void>((r) => setImmediate(r));
-  return { hub, clock, published, pending, log, commit, connect, settle, warnings };
+  return { hub, bus, clock, published, delivered, pending, log, commit, connect, settle, warnings };
 }
 
 describe('registration through the hub', () => {
@@ -271,6 +295,7 @@ describe('presence broadcasts', () => {
       id: 9,
       data: { users: [{ username: 'alice', user_id: 1, connections: 2 }, { username: 'bob', user_id: 2, connections: 1 }], count: 2 },
     });
+    assert.deepEqual(a.port.noReplies, [], 'a request with a reply is not acknowledged twice');
   });
 });
 
@@ -280,6 +305,8 @@ describe('messages', () => {
     const a = t.connect(session(1, 'alice'));
     a.handle.receive({ type: 'authenticated_message', data: { text: 'hi', data: { x: 1 } }, id: 3 });
     assert.deepEqual(t.published, [{ topic: AUTHENTICATED_TOPIC, event: 'authenticated_message', data: { from: 'alice', data: { x: 1 }, text: 'hi', ts: T0 } }]);
+    assert.deepEqual(a.port.noReplies, [3], 'the request itself is acknowledged without a reply');
+    assert.equal(a.port.frames.filter((f) => f.id === 3).length, 0);
   });
 
   test('with `to`: the recipient\'s connections and the sender\'s, nobody else', () => {
@@ -293,6 +320,30 @@ describe('messages', () => {
     for (const p of [a1, a2, b]) assert.deepEqual(p.port.of('authenticated_message').map((f) => f.data), [expected]);
     assert.equal(c.port.of('authenticated_message').length, 0);
     assert.equal(t.published.length, 0);
+    assert.deepEqual(a1.port.noReplies, [5]);
+    assert.deepEqual(a2.port.noReplies, []);
+  });
+
+  test('with `to` a registered user with no connection here: handed to the bus by the users projection', () => {
+    const t = setup();
+    const a = t.connect(session(1, 'alice'));
+    a.handle.receive({ type: 'authenticated_message', data: { text: 'later', to: 'dave' }, id: 5 });
+    assert.deepEqual(t.delivered, [{ userIds: [1, 4], event: 'authenticated_message' }]);
+    assert.equal(a.port.of('authenticated_message').length, 1, 'the sender sees its own message');
+    a.handle.receive({ type: 'authenticated_message', data: { text: '?', to: 'nobody' }, id: 6 });
+    assert.deepEqual(t.delivered[1], { userIds: [1], event: 'authenticated_message' });
+  });
+
+  test('presence follows the bus: a connection elsewhere counts, and leaves again', () => {
+    const t = setup();
+    const a = t.connect(session(1, 'alice'));
+    t.bus.connectionUp({ type: 'ConnectionAuthenticated', data: { sid: 'far-1', userId: 5, username: 'erin', jti: 'j5', transport: 'websocket' } });
+    t.clock.increment(PRESENCE_WINDOW_MS);
+    assert.deepEqual(a.port.of('user_count').at(-1)?.data, { count: 2, connections: 2 });
+    t.bus.connectionDown({ type: 'ConnectionClosed', data: { sid: 'far-1', userId: 5, code: 1000, reason: '' } });
+    t.clock.increment(PRESENCE_WINDOW_MS);
+    assert.deepEqual(a.port.of('user_status').at(-1)?.data, { username: 'erin', user_id: 5, status: 'offline' });
+    assert.deepEqual(a.port.of('user_count').at(-1)?.data, { count: 1, connections: 1 });
   });
 
   test('to oneself: each own connection once', () => {
@@ -337,14 +388,17 @@ describe('check_connections', () => {
     const a = t.connect(session(1, 'alice'));
     const dead = t.connect(session(2, 'bob'));
     t.connect();
-    t.commit([{ type: 'ConnectionAuthenticated', data: { sid: 'ghost', userId: 9, username: 'ghost', jti: 'j9', transport: 'websocket' } }]);
+    t.bus.connectionUp({ type: 'ConnectionAuthenticated', data: { sid: 'ghost', userId: 9, username: 'ghost', jti: 'j9', transport: 'websocket' } });
     dead.port.alive = false;
     a.handle.receive({ type: 'check_connections', data: undefined, id: 7 });
     assert.deepEqual(a.port.of('connections_checked')[0], { event: 'connections_checked', id: 7, data: { active: 2, removed: 2 } });
     assert.equal(dead.port.closed?.code, 1001);
     assert.equal(dead.handle.state, 'closed');
-    t.commit();
     assert.deepEqual(t.hub.presence().users.map((u) => u.username), ['alice']);
+    assert.deepEqual(t.pending.filter((e) => e.type === 'ConnectionClosed').map((e) => e.data), [
+      { sid: 'ghost', userId: 9, code: 1001, reason: 'reconciled' },
+      { sid: 'sid-2', userId: 2, code: 1001, reason: 'Connection not responding' },
+    ], 'both closes are in the audit trail');
   });
 });
 

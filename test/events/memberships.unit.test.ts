@@ -147,7 +147,7 @@ test('grants and removals go through the SQLite event log and fold the same afte
   assert.deepEqual(recorded.map((e) => [e.stream, e.streamPosition]), [['channel-private:team', 1], ['channel-private:team', 2], ['channel-private:team', 3]]);
   await store.close();
   store = openEventStore({ path, clock });
-  const folded = store.read(0, 100).reduce(m.evolve, m.initial());
+  const folded = (await store.read(0, 100)).reduce(m.evolve, m.initial());
   await store.close();
   assert.deepEqual(folded, state([['private:team', [{ userId: 2, username: 'bob' }]]]));
   assert.deepEqual(recorded[0]?.data, { channel: 'private:team', userId: 1, username: 'alice', by: admin });

@@ -58,6 +58,12 @@ for (const { label, options, tag } of TRANSPORTS) {
       const atSio = await wait(sio.next('authenticated_message', (d) => d.from === wsName), 'sio receives');
       assert.equal(atSio.data.text, 'hello back');
       assert.equal(typeof atSio.data.ts, 'number');
+      // A request the actor answers with no direct reply gets an empty acknowledgement; its
+      // delivery still happens (the sender's copy included) as broadcast events.
+      const acked = await wait(sio.call('authenticated_message', { text: 'acked' }), 'empty ack');
+      assert.equal(acked, undefined);
+      await wait(ws.client.next('authenticated_message', (d) => d.text === 'acked'), 'ws receives the acked message');
+      await wait(sio.next('authenticated_message', (d) => d.text === 'acked'), 'sender gets its own copy');
 
       // An ack takes the direct reply instead of a reply event.
       const pong = await wait(sio.call('ping_manual', { t: 7 }), 'ping ack');

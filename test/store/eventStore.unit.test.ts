@@ -58,9 +58,9 @@ describe('event store', () => {
         { position: 6, stream: 'user-1', streamPosition: 3, type: 'TokenRevoked' },
       ]);
       assert.equal(store.lastPosition(), 6);
-      assert.deepEqual(store.read(0, 100).map(strip), [...first, ...second, ...third].map(strip));
-      assert.deepEqual(store.read(4, 1).map((e) => e.position), [5]);
-      assert.deepEqual(store.read(0, 100)[0], first[0]);
+      assert.deepEqual((await store.read(0, 100)).map(strip), [...first, ...second, ...third].map(strip));
+      assert.deepEqual((await store.read(4, 1)).map((e) => e.position), [5]);
+      assert.deepEqual((await store.read(0, 100))[0], first[0]);
     } finally {
       await store.close();
     }
@@ -229,7 +229,7 @@ describe('event store', () => {
 
       assert.equal(store.pruneBlacklist(), 0);
       // The log itself keeps every TokenRevoked event.
-      assert.equal(store.read(0, 10).length, 3);
+      assert.equal((await store.read(0, 10)).length, 3);
     } finally {
       await store.close();
     }
@@ -259,7 +259,7 @@ describe('event store', () => {
       assert.equal(store.projections().users.byId.has(2), false);
       assert.equal(store.projections().users.maxId, 1);
       assert.equal(store.lastPosition(), 2, 'positions stay gap-free around a rolled-back savepoint');
-      assert.deepEqual(store.read(0, 10).map((e) => e.type), ['UserRegistered', 'ServerStarted']);
+      assert.deepEqual((await store.read(0, 10)).map((e) => e.type), ['UserRegistered', 'ServerStarted']);
     } finally {
       await store.close();
     }

@@ -1,0 +1,55 @@
+// What the hub remembers of recent revocations: the code each revoked token's connections
+// are told (by why it was revoked), kept for a while to catch a token verified just before
+// its revocation committed.
+
+import type { Clock } from '../clock.js';
+import type { RevocationReason } from '../events/index.js';
+import type { RevokeCode } from './connectionMachine.js';
+
+/** Revocations are remembered this long, to catch a token verified just before its revocation committed. */
+export const REVOCATION_MEMORY_MS = 60_000;
+
+/** What a connection is told when its token is revoked, by why it was revoked. */
+export function revokeCodeOf(reason: RevocationReason): RevokeCode {
+  switch (reason) {
+    case 'superseded':
+      return 'session_replaced';
+    case 'expired-cleanup':
+      return 'token_expired';
+    case 'logout':
+    case 'admin':
+      return 'token_revoked';
+    default: {
+      const unreachable: never = reason;
+      return unreachable;
+    }
+  }
+}
+
+export interface RevocationMemory {
+  /** Remembers a committed revocation; returns the code its holders are told. */
+  remember(jti: string, reason: RevocationReason): RevokeCode;
+  /** The code for `jti` if it was revoked within REVOCATION_MEMORY_MS. */
+  recent(jti: string): RevokeCode | undefined;
+}
+
+export function createRevocationMemory(clock: Clock): RevocationMemory {
+  /** jti → why it was revoked and when we heard; insertion order is time order. */
+  const recentlyRevoked = new Map<string, { code: RevokeCode; at: number }>();
+  return {
+    remember(jti, reason) {
+      const code = revokeCodeOf(reason);
+      const now = clock.now();
+      recentlyRevoked.set(jti, { code, at: now });
+      for (const [old, hit] of recentlyRevoked) {
+        if (now - hit.at < REVOCATION_MEMORY_MS) break;
+        recentlyRevoked.delete(old);
+      }
+      return code;
+    },
+    recent(jti) {
+      const hit = recentlyRevoked.get(jti);
+      return hit !== undefined && clock.now() - hit.at < REVOCATION_MEMORY_MS ? hit.code : undefined;
+    },
+  };
+}

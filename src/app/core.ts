@@ -1,0 +1,78 @@
+// The core every other part is built on: the loggers, the JWT key and TLS files from the
+// config, the event log with its projections (SQLite), the hash pool and the auth service.
+
+import { join } from 'node:path';
+import { createAuthService, type AuthService } from '../auth/service.js';
+import { createPasswordHasher, type PasswordHasher, type PasswordHasherOptions } from '../auth/passwords.js';
+import { createTokenSigner } from '../auth/tokens.js';
+import { randomIds, systemClock, type Clock, type IdSource } from '../clock.js';
+import { resolveJwtKey, type Config } from '../config/index.js';
+import { resolveTls, type TlsFiles } from '../http/tls.js';
+import { createLoggers, type Logger, type Loggers } from '../log.js';
+import type { EventLog, Projections } from '../ports/index.js';
+import { openEventStore } from '../store/index.js';
+import type { Closers } from './closers.js';
+
+export interface CoreOptions {
+  config: Config;
+  clock?: Clock;
+  ids?: IdSource;
+  /** Listen on ephemeral ports instead of the configured ones (tests). */
+  ephemeralPorts?: boolean;
+  hasher?: PasswordHasherOptions;
+  loggers?: Loggers;
+}
+
+export interface Core {
+  readonly config: Config;
+  /** Loggers outlive the list of closers (they record its stopping); closed last if owned. */
+  readonly ownsLoggers: boolean;
+  readonly clock: Clock;
+  readonly ids: IdSource;
+  readonly loggers: Loggers;
+  readonly log: Logger;
+  readonly jwtSource: string;
+  readonly tls: TlsFiles | undefined;
+  /** The EventLog and Projections ports; the binding (SQLite) is chosen here and nowhere else. */
+  readonly store: EventLog & Projections;
+  readonly hasher: PasswordHasher;
+  readonly auth: AuthService;
+  /** Expired revocations dropped at start. */
+  readonly pruned: number;
+}
+
+export async function buildCore(options: CoreOptions, closers: Closers): Promise<Core> {
+  const { config } = options;
+  const clock = options.clock ?? systemClock;
+  const ids = options.ids ?? randomIds;
+  const loggers = options.loggers ?? createLoggers({ dir: config.LOG_DIR, level: config.LOG_LEVEL, stdout: config.LOG_STDOUT });
+  const log = loggers.app;
+
+  const jwt = resolveJwtKey(config);
+  if (jwt.source === 'generated') {
+    log.warn({ dataDir: config.DATA_DIR }, 'no JWT_SECRET_KEY given: generated a random key into DATA_DIR (set one for production)');
+  }
+  const tlsOff = config.HTTPS_PORT === 0 && options.ephemeralPorts !== true;
+  const tls = tlsOff ? undefined : await resolveTls({ certFile: config.TLS_CERT_FILE, keyFile: config.TLS_KEY_FILE, dataDir: config.DATA_DIR });
+  if (tls?.generated === true) log.warn({ certFile: tls.certFile }, 'generated a self-signed TLS certificate for localhost');
+
+  const store = openEventStore({
+    path: join(config.DATA_DIR, 'beacon.db'),
+    clock,
+    onError: (err) => log.error({ err }, 'event log commit failed'),
+  });
+  closers.add({ name: 'event log', close: () => store.close() });
+  const hasher = createPasswordHasher({ workers: config.HASH_WORKERS, ...options.hasher });
+  closers.add({ name: 'hash pool', close: () => hasher.close() });
+  const auth = createAuthService({
+    log: store,
+    projections: store,
+    hasher,
+    signer: createTokenSigner(jwt.key, clock),
+    clock,
+    ids,
+    tokenTtlSeconds: config.TOKEN_TTL_SECONDS,
+    logger: loggers.auth,
+  });
+  return { config, ownsLoggers: options.loggers === undefined, clock, ids, loggers, log, jwtSource: jwt.source, tls, store, hasher, auth, pruned: store.pruneBlacklist() };
+}

@@ -1,0 +1,91 @@
+// The HTTP side: metrics, the REST routes and the web console, served on the configured
+// ports with the sockets mounted, and the TLS reload. Only ALWAYS_ON routes answer
+// unless the server is ready.
+
+import { fileURLToPath } from 'node:url';
+import { describeMachine } from '../actors/index.js';
+import { SHUTDOWN_GRACE_MS } from '../constants.js';
+import { createMetrics } from '../http/metrics.js';
+import { createRoutes } from '../http/routes.js';
+import { startHttpServer, type HttpServer } from '../http/server.js';
+import { staticRoutes } from '../http/static.js';
+import { resolveTls } from '../http/tls.js';
+import type { Closers } from './closers.js';
+import type { Core } from './core.js';
+import type { Sockets } from './sockets.js';
+
+const WEB_DIR = fileURLToPath(new URL('../../web/', import.meta.url));
+
+export type Phase = 'starting' | 'ready' | 'draining';
+
+export interface Http {
+  readonly server: HttpServer;
+  /** Re-reads the TLS files; on failure the old certificate stays and the promise rejects. */
+  reloadTls(): Promise<void>;
+}
+
+export async function startHttp(
+  core: Core,
+  sockets: Sockets,
+  opts: { phase(): Phase; ephemeralPorts: boolean },
+  closers: Closers,
+): Promise<Http> {
+  const { config, store, auth, hasher, log } = core;
+  const { hub } = sockets;
+  const metrics = createMetrics({
+    logins: () => ({ ok: auth.metrics.loginsOk, failed: auth.metrics.loginsFailed, throttled: auth.metrics.loginsThrottled }),
+    hashQueue: () => ({ queued: hasher.queueDepth(), busy: hasher.busy() }),
+    eventLog: () => store.stats(),
+    connections: () => hub.size,
+  });
+  const routes = createRoutes({
+    auth,
+    onlineUserIds: () => new Set(hub.presence().users.map((u) => u.user_id)),
+    inspect: config.INSPECT ? { machine: () => describeMachine(), actors: () => hub.snapshot() } : undefined,
+    health: () => {
+      const phase = opts.phase();
+      if (phase !== 'ready') return { ok: false, status: phase };
+      return store.healthy() ? { ok: true, status: 'ok' } : { ok: false, status: 'unhealthy' };
+    },
+    metricsText: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
+    web: staticRoutes(WEB_DIR),
+  });
+
+  const port = (configured: number): number | undefined => (opts.ephemeralPorts ? 0 : configured === 0 ? undefined : configured);
+  const server = await startHttpServer({
+    host: config.HOST,
+    httpPort: port(config.HTTP_PORT),
+    httpsPort: core.tls === undefined ? undefined : port(config.HTTPS_PORT),
+    tls: core.tls,
+    trustedProxies: config.TRUSTED_PROXIES,
+    routes,
+    logger: log,
+    accepting: () => opts.phase() === 'ready',
+    onRequest: (route, method, status) => metrics.httpRequest(route, method, status),
+    mount: (app) => sockets.mount(app),
+  });
+  closers.add({
+    name: 'http',
+    quiesce: () => server.stopListening(),
+    // In-flight requests finish (their events commit) before the log closes, within a bound.
+    close: async () => {
+      let graceTimer: NodeJS.Timeout | undefined;
+      await Promise.race([server.idle(), new Promise<void>((resolve) => (graceTimer = setTimeout(resolve, SHUTDOWN_GRACE_MS)))]);
+      clearTimeout(graceTimer);
+    },
+  });
+
+  return {
+    server,
+    async reloadTls() {
+      if (server.httpsPort === undefined) return void log.warn('TLS reload asked for, but HTTPS is off');
+      try {
+        const files = await resolveTls({ certFile: config.TLS_CERT_FILE, keyFile: config.TLS_KEY_FILE, dataDir: config.DATA_DIR });
+        await server.reloadTls(files);
+      } catch (err) {
+        log.error({ err }, 'TLS reload failed: still serving the previous certificate');
+        throw err;
+      }
+    },
+  };
+}

@@ -1,0 +1,75 @@
+// The realtime side: the bus (in-process), the hub of connection actors following the
+// log's commits, and the /ws and Socket.IO endpoints mounted on every HTTP app. Topic
+// broadcasts reach the transports once their apps exist (attach).
+
+import type { TemplatedApp } from 'uWebSockets.js';
+import { createHub, type Hub } from '../actors/index.js';
+import { createInProcessBus } from '../bus/index.js';
+import { composeBroadcasters, createSocketIoServer, mountWebSocket, serveSocketIo, socketIoBroadcaster, uwsBroadcaster } from '../transports/index.js';
+import type { Bus } from '../ports/index.js';
+import type { Closers } from './closers.js';
+import type { Core } from './core.js';
+
+export interface Sockets {
+  readonly bus: Bus;
+  readonly hub: Hub;
+  /** Mounts /ws and /socket.io/ on an app before it listens. */
+  mount(app: TemplatedApp): void;
+  /** Sends the bus's topic broadcasts to the live apps' sockets and to Socket.IO rooms. */
+  attach(apps: () => readonly TemplatedApp[]): void;
+}
+
+export function buildSockets(core: Core, closers: Closers): Sockets {
+  const { config, clock, loggers, store, auth } = core;
+  const bus = createInProcessBus({ onError: (err) => loggers.websocket.warn({ err }, 'bus listener failed') });
+  const hub = createHub({
+    bus,
+    // Directed messages reach any registered user: the users projection knows them all.
+    users: { idOf: (username) => store.projections().users.byName.get(username)?.userId },
+    append: (events) => {
+      store.append(events).catch((err: unknown) => loggers.websocket.error({ err }, 'connection event not recorded'));
+    },
+    verifier: auth,
+    clock,
+    authTimeoutMs: config.AUTH_TIMEOUT_SECONDS * 1000,
+    logger: loggers.websocket,
+  });
+  const unfollow = store.subscribe((events) => hub.onCommitted(events));
+  const io = createSocketIoServer();
+  const endpoint = {
+    hub,
+    ids: core.ids,
+    verifier: auth,
+    allowedOrigins: config.ALLOWED_ORIGINS,
+    trustedProxies: config.TRUSTED_PROXIES,
+    logger: loggers.websocket,
+    now: () => clock.now(),
+    idleTimeoutSeconds: config.WS_IDLE_TIMEOUT_SECONDS,
+  };
+  const socketIo = serveSocketIo(io, endpoint);
+  closers.add({
+    name: 'sockets',
+    // Clients hear 1001 while the HTTP side drains; the bus stays until in-flight work is done.
+    quiesce: async () => {
+      await hub.shutdown();
+      await socketIo.close();
+    },
+    close: async () => {
+      unfollow();
+      await bus.close();
+    },
+  });
+  return {
+    bus,
+    hub,
+    mount(app) {
+      mountWebSocket(app, endpoint);
+      socketIo.mount(app);
+    },
+    attach(apps) {
+      // Serialised once per protocol, for /ws and Socket.IO clients alike.
+      const broadcaster = composeBroadcasters(uwsBroadcaster(apps), socketIoBroadcaster(io));
+      bus.listen({ topic: (topic, event, data) => broadcaster.publish(topic, event, data) });
+    },
+  };
+}

@@ -1,0 +1,35 @@
+// The broadcasters the hub publishes through: uWS topics for /ws sockets, Socket.IO rooms
+// for Socket.IO sockets, and their composition. Each serialises a broadcast once for all
+// of its subscribers; topic and room names are the hub's topics.
+
+import type { TemplatedApp } from 'uWebSockets.js';
+import type { Broadcaster } from '../actors/ports.js';
+import type { SocketIoServer } from './socketio.js';
+
+/** Publishes one serialisation of a broadcast to every app (TLS and plain). */
+export function uwsBroadcaster(apps: () => readonly TemplatedApp[]): Broadcaster {
+  return {
+    publish(topic, event, data) {
+      const frame = JSON.stringify({ event, data });
+      for (const app of apps()) app.publish(topic, frame, false, false);
+    },
+  };
+}
+
+/** Publishes to the Socket.IO room named like the topic: one encoding for all its sockets. */
+export function socketIoBroadcaster(io: SocketIoServer): Broadcaster {
+  return {
+    publish(topic, event, data) {
+      io.to(topic).emit(event, data);
+    },
+  };
+}
+
+/** Sends every broadcast through each transport's broadcaster (each serialises once). */
+export function composeBroadcasters(...broadcasters: readonly Broadcaster[]): Broadcaster {
+  return {
+    publish(topic, event, data) {
+      for (const b of broadcasters) b.publish(topic, event, data);
+    },
+  };
+}

@@ -1,0 +1,71 @@
+// The connection port over one uWS socket of /ws: frames are `{event, data, id?}` JSON text,
+// written corked, with uWS's backpressure verdict as the send result. Every call is safe
+// after the socket closed.
+
+import type { WebSocket } from 'uWebSockets.js';
+import type { ConnectionPort, Farewell, Greeting } from '../actors/ports.js';
+import type { Session } from '../auth/session.js';
+import type { AdmittedConnection, RateWindow } from './admission.js';
+
+/** What uWS keeps for one /ws socket (its user data). */
+export interface WsSocketData {
+  sid: string;
+  address: string;
+  /** A session verified at upgrade, handed to the actor when the socket opens. */
+  session: Session | undefined;
+  /** The socket's actor as frame admission acts on it; set when the socket opens. */
+  conn: AdmittedConnection | undefined;
+  closed: boolean;
+  rate: RateWindow;
+  lastSeen: number;
+}
+
+/** uWS's send result for a frame it did not take (closed, or over backpressure). */
+const SEND_DROPPED = 2;
+
+export class UwsPort implements ConnectionPort {
+  readonly transport = 'websocket' as const;
+  constructor(
+    private readonly ws: WebSocket<WsSocketData>,
+    private readonly data: WsSocketData,
+    private readonly idleMs: number,
+    private readonly now: () => number,
+  ) {}
+  get remoteAddress(): string {
+    return this.data.address;
+  }
+  greet(greeting: Greeting): void {
+    this.write(JSON.stringify({ event: 'connect', data: greeting }));
+  }
+  reply(event: string, data: unknown, id: number | undefined): boolean {
+    return this.write(JSON.stringify(id === undefined ? { event, data } : { event, data, id }));
+  }
+  noReply(_id: number): void {
+    // A request without a direct reply gets nothing on /ws: its id simply has no answer frame.
+  }
+  push(event: string, data: unknown): boolean {
+    return this.write(JSON.stringify({ event, data }));
+  }
+  farewell(farewell: Farewell): void {
+    this.write(JSON.stringify({ event: 'disconnect', data: farewell }));
+  }
+  close(code: number, reason: string): void {
+    if (this.data.closed) return;
+    this.data.closed = true;
+    this.ws.end(code, reason);
+  }
+  subscribe(topic: string): void {
+    if (!this.data.closed) this.ws.subscribe(topic);
+  }
+  isAlive(): boolean {
+    return !this.data.closed && this.now() - this.data.lastSeen < this.idleMs;
+  }
+  private write(frame: string): boolean {
+    if (this.data.closed) return false;
+    let result = SEND_DROPPED;
+    this.ws.cork(() => {
+      result = this.ws.send(frame, false, false);
+    });
+    return result !== SEND_DROPPED;
+  }
+}
