@@ -10,6 +10,7 @@ import type { Bus } from '../ports/index.js';
 import { connectionMachine } from './connectionMachine.js';
 import type { ConnectionContext, ConnectionEnv } from './connectionMachine.js';
 import { createRevocationMemory } from './revocations.js';
+import { createTransitionLog, type TransitionRecord } from './transitions.js';
 import { summarize, type ConnectionSummary } from './summary.js';
 import { ConnectionRegistry } from './registry.js';
 import { Handle } from './connectionHandle.js';
@@ -64,12 +65,18 @@ export interface HubDeps {
   presenceWindowMs?: number;
   /** Timers for actor delays and presence windows; default the global ones (tests: SimulatedClock). */
   timers?: Timers;
+  /** Keep each connection's recent transitions for the inspector (costs XState's inspection). */
+  recordTransitions?: boolean;
 }
 
 export interface Hub {
   open(port: ConnectionPort, opts: { sid: string; session?: Session }): ConnectionHandle;
   onCommitted(events: readonly RecordedEvent[]): void;
   snapshot(): ConnectionSummary[];
+  /** Closes the user's authenticated connections here with 4005 (admin API); returns how many. */
+  disconnect(userId: number): number;
+  /** A live connection's recent transitions, oldest first ([] when not recorded). */
+  transitionsOf(sid: string): TransitionRecord[];
   /** Presence as the bus reported it: for `GET /users` and metrics. */
   presence(): { users: OnlineUserView[]; count: number; connections: number };
   shutdown(): Promise<void>;
@@ -95,6 +102,7 @@ export function createHub(deps: HubDeps): Hub {
 
   const live = new ConnectionRegistry();
   const revoked = createRevocationMemory(clock);
+  const transitions = deps.recordTransitions === true ? createTransitionLog(clock) : undefined;
   let draining = false;
   let drained: (() => void) | undefined;
 
@@ -116,6 +124,7 @@ export function createHub(deps: HubDeps): Hub {
   /** Leaves every index and records the end of an authenticated connection. */
   function forget(actor: ConnectionActor, context: ConnectionContext, code: number, reason: string): void {
     live.remove(context.sid, actor, context.session);
+    transitions?.forget(context.sid);
     const s = context.session;
     if (s !== null) down({ type: 'ConnectionClosed', data: { sid: context.sid, userId: s.userId, code, reason } });
     if (drained !== undefined && live.size === 0) drained();
@@ -229,7 +238,7 @@ export function createHub(deps: HubDeps): Hub {
     forget(actor, context, CloseCode.internalError, INTERNAL_ERROR_REASON);
   }
 
-  const pool = createActorPool({ logic, timers, onError: evict });
+  const pool = createActorPool({ logic, timers, onError: evict, ...(transitions === undefined ? {} : { inspect: transitions.observe }) });
 
   return {
     open(port, opts) {
@@ -242,8 +251,13 @@ export function createHub(deps: HubDeps): Hub {
     },
 
     onCommitted(events) {
-      // Presence comes from the bus; from the log the hub needs only revocations.
+      // Presence comes from the bus; from the log the hub needs revocations and disables.
       for (const event of events) {
+        if (event.type === 'UserDisabled') {
+          // Committed before the revocation it comes with, so the user hears 4006, not 4001.
+          for (const actor of live.connectionsOf(event.data.userId)) actor.send({ type: 'REVOKE', code: 'account_disabled' });
+          continue;
+        }
         if (event.type !== 'TokenRevoked') continue;
         const code = revoked.remember(event.data.jti, event.data.reason);
         for (const actor of live.holdersOf(event.data.jti)) actor.send({ type: 'REVOKE', code });
@@ -254,6 +268,14 @@ export function createHub(deps: HubDeps): Hub {
       const now = clock.now();
       return live.all().map((actor) => summarize(actor, now));
     },
+
+    disconnect(userId) {
+      const targets = live.connectionsOf(userId);
+      for (const actor of targets) actor.send({ type: 'REVOKE', code: 'kicked' });
+      return targets.length;
+    },
+
+    transitionsOf: (sid) => transitions?.of(sid) ?? [],
 
     presence: () => feed.view(),
 

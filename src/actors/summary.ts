@@ -12,6 +12,7 @@ export interface ConnectionSummary {
   connectedAt: number;
   ageMs: number;
   transport: ConnectionPort['transport'];
+  remoteAddress: string;
 }
 
 export function summarize(actor: ConnectionActor, now: number): ConnectionSummary {
@@ -24,5 +25,6 @@ export function summarize(actor: ConnectionActor, now: number): ConnectionSummar
     connectedAt: context.connectedAt,
     ageMs: now - context.connectedAt,
     transport: context.port.transport,
+    remoteAddress: context.port.remoteAddress,
   };
 }

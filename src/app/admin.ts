@@ -1,0 +1,57 @@
+// The admin API's wiring: the key check from the core's admin key, the service over the
+// event log, the users projection and the hub, and the routes the HTTP side composes.
+// Without a key, there are no admin routes (every /admin/* is a 404).
+
+import { hostname } from 'node:os';
+import { adminKeyCheck, createAdminRoutes, createAdminService, type AdminConnection, type AdminHub, type AdminKeyCheck, type AdminRoutes } from '../admin/index.js';
+import type { Hub } from '../actors/index.js';
+import type { Metrics } from '../http/metrics.js';
+import type { Core } from './core.js';
+
+export interface Admin {
+  readonly routes: AdminRoutes;
+  /** Undefined when the admin API is off. */
+  readonly key: AdminKeyCheck | undefined;
+}
+
+/** The hub as the admin API sees it: rows of section 7's shape, and the kick. */
+export function adminHubOf(hub: Hub, node: string, channelsOf: (sid: string) => string[] = () => []): AdminHub {
+  return {
+    connections(filter) {
+      const rows: AdminConnection[] = [];
+      for (const s of hub.snapshot()) {
+        if (filter.userId !== undefined && s.userId !== filter.userId) continue;
+        rows.push({
+          sid: s.sid,
+          username: s.username,
+          user_id: s.userId,
+          node,
+          transport: s.transport,
+          remote_address: s.remoteAddress,
+          connected_at: s.connectedAt,
+          state: s.state,
+          channels: channelsOf(s.sid),
+        });
+      }
+      return rows;
+    },
+    disconnect: (userId) => hub.disconnect(userId),
+  };
+}
+
+export function buildAdmin(core: Core, hub: Hub, metrics: Pick<Metrics, 'adminAction'>): Admin {
+  const { store, config } = core;
+  const key = core.adminKey === undefined ? undefined : adminKeyCheck(core.adminKey.key);
+  const adminHub = adminHubOf(hub, hostname());
+  const service = createAdminService({
+    users: {
+      byName: (username) => store.projections().users.byName.get(username),
+      activeToken: (userId) => store.projections().activeTokens.byUser.get(userId),
+    },
+    log: store,
+    hub: adminHub,
+    namespaces: config.CHANNEL_NAMESPACES,
+    onAction: (kind) => metrics.adminAction(kind),
+  });
+  return { key, routes: createAdminRoutes({ key, service, hub: adminHub, log: store }) };
+}
