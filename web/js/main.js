@@ -4,9 +4,11 @@
 
 import { login, logout, peekClaims, register } from './api.js';
 import { CHANNEL_REQUESTS, ChannelsTab } from './channels.js';
-import { REVOKING_CODES, describeClose } from './closeCodes.js';
+import { CLOSE_EXPLANATIONS, REVOKING_CODES, describeClose } from './closeCodes.js';
 import { byId, clock, duration, h } from './dom.js';
 import { noteOf, titleOf } from './frameText.js';
+import { AdminTab } from './admin.js';
+import { adminKey } from './adminKey.js';
 import { Inspector } from './inspector.js';
 import { MessageLog, RawFrames } from './log.js';
 import { Presence } from './presence.js';
@@ -30,13 +32,8 @@ const socket = new BeaconSocket();
 new ChannelsTab(socket, log);
 const tracker = new ConnectionTracker();
 const token = () => area('token').value.trim();
-/** A token the server has told us is dead (logout, revocation): not offered to the inspector. */
-let deadToken = '';
-const inspector = new Inspector({
-  token: () => (token() === deadToken ? '' : token()),
-  whyNoToken: () => (token() !== '' && token() === deadToken ? 'This token is revoked.' : 'No token yet.'),
-  tracker,
-});
+const inspector = new Inspector({ tracker, adminKey });
+const adminTab = new AdminTab({ log });
 
 let registerOnConnect = false;
 /** Why the status line says what it says after a close (the last failure the server named). */
@@ -121,7 +118,6 @@ $('logout').addEventListener('click', async () => {
   if (!t) return result('session-result', 'error', 'No token to log out with: log in first.');
   const res = await logout(t);
   log.add({ dir: 'http', title: `POST /logout → ${res.status}`, body: res.body });
-  if (res.ok || res.status === 401) deadToken = t;
   if (res.ok) {
     result('session-result', 'ok', `${res.body.message}. The token is revoked: every connection using it is closed.`);
     $('token-meta').textContent = 'This token was revoked by logout. Log in again for a new one.';
@@ -271,11 +267,9 @@ socket.addEventListener('close', (e) => {
   tracker.closed(code);
   const words = describeClose(code);
   log.add({ dir: 'close', title: `Closed · ${words}`, note: reason ? `Reason: ${reason}` : undefined, at });
-  const revoked = code >= 4001 && code <= 4004;
-  // 4003 may be a username mismatch with a good token; the others end the token itself.
-  if (revoked && code !== 4003) deadToken = token();
-  setStatus(revoked ? 'revoked' : 'closed', `Closed · ${words}`);
-  if (revoked) banner(reason || lastFailure || 'Session ended', `Connection closed with ${words}. Log in again for a new token.`);
+  const explained = CLOSE_EXPLANATIONS[code];
+  setStatus(explained ? 'revoked' : 'closed', `Closed · ${words}`);
+  if (explained) banner(reason || lastFailure || explained.title, `Connection closed with ${words}. ${explained.text}`);
   presence.me = null;
   presence.clear();
   refreshControls();
@@ -340,7 +334,10 @@ $('clear-log').addEventListener('click', () => log.clear());
 
 // ---- start ----------------------------------------------------------------------------
 
-setupTabs($('workspace').querySelector('[role="tablist"]') ?? $('tab-connection'), (id) => inspector.setVisible(id === 'tab-inspector'));
+setupTabs($('workspace').querySelector('[role="tablist"]') ?? $('tab-connection'), (id) => {
+  inspector.setVisible(id === 'tab-inspector');
+  adminTab.setVisible(id === 'tab-admin');
+});
 $('socket-url-hint').textContent = `Socket: ${socketUrl()}`;
 if (location.protocol === 'https:') /** @type {HTMLDetailsElement} */ ($('tls-note')).open = true;
 refreshControls();
