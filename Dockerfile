@@ -1,8 +1,9 @@
-# Beacon's container image: a build stage compiles the native modules with the dev tools
-# and type-checks, the run stage holds production dependencies only and runs as `node`.
+# Beacon's container image: a build stage compiles the native modules, type-checks and
+# compiles src/ to dist/; the run stage holds dist/ and production dependencies only (no
+# TypeScript loader, no compiler) and runs as `node`.
 # Build: `docker build -t beacon .`; run it with docker-compose.yml (README, Deployment).
 
-# ---- build: full dependencies, native better-sqlite3, type-check, then prune ----
+# ---- build: full dependencies, native better-sqlite3, type-check, compile, then prune ----
 FROM node:20-bookworm-slim AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
@@ -13,10 +14,11 @@ RUN npm ci --no-audit --no-fund
 # Everything .dockerignore lets through (sources, tests for the type-check, web, scripts).
 COPY . .
 RUN npm run typecheck \
+ && npm run build \
  && npm prune --omit=dev --no-audit --no-fund \
  && npm cache clean --force
 
-# ---- run: production node_modules (tsx runs the TypeScript), no compilers ----
+# ---- run: production node_modules and the compiled JavaScript, no compilers ----
 FROM node:20-bookworm-slim AS run
 RUN apt-get update \
  && apt-get install -y --no-install-recommends tini \
@@ -26,9 +28,8 @@ RUN apt-get update \
  && chmod 700 /data
 WORKDIR /app
 COPY --from=build /app/package.json ./package.json
-COPY --from=build /app/tsconfig.json ./tsconfig.json
 COPY --from=build /app/node_modules ./node_modules
-COPY --from=build /app/src ./src
+COPY --from=build /app/dist ./dist
 COPY --from=build /app/web ./web
 COPY --from=build /app/scripts ./scripts
 
@@ -49,4 +50,6 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "scripts/healthcheck.mjs"]
 # tini is PID 1: it forwards SIGTERM/SIGHUP to Node and reaps the hash workers' zombies.
 ENTRYPOINT ["/usr/bin/tini", "--"]
-CMD ["node", "--import", "tsx", "src/main.ts"]
+# `npm run events` / `npm run import-users` work in the image too: with no src/ to compare,
+# their build step finds dist/ current and runs the compiled command.
+CMD ["node", "dist/main.js"]

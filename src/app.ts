@@ -3,26 +3,20 @@
 // list of closers; stopping walks that list backwards (src/app/closers.ts).
 
 import type { AuthService } from './auth/service.js';
-import type { PasswordHasherOptions } from './auth/passwords.js';
-import type { Clock, IdSource } from './clock.js';
 import type { Config } from './config/index.js';
 import { BLACKLIST_PRUNE_INTERVAL_MS } from './constants.js';
 import type { Loggers } from './log.js';
 import type { Hub } from './actors/index.js';
 import type { EventLog, Projections } from './ports/index.js';
-import { buildCore, buildSockets, createClosers, startHttp, type Phase } from './app/index.js';
+import { buildCore, buildSockets, createClosers, startHttp, type CoreOptions, type Phase } from './app/index.js';
+import { describeLogHolder } from './store/index.js';
+import { listenUrls } from './listenUrls.js';
+import { join } from 'node:path';
 
 export const VERSION = '0.1.0';
 
-export interface BeaconOptions {
-  config: Config;
-  clock?: Clock;
-  ids?: IdSource;
-  /** Listen on ephemeral ports instead of the configured ones (tests). */
-  ephemeralPorts?: boolean;
-  hasher?: PasswordHasherOptions;
-  loggers?: Loggers;
-}
+/** What a start may be given besides the config (clock, ids, ports and loggers for tests). */
+export type BeaconOptions = CoreOptions;
 
 export interface Beacon {
   readonly config: Config;
@@ -67,6 +61,8 @@ export async function startBeacon(options: BeaconOptions): Promise<Beacon> {
   }, BLACKLIST_PRUNE_INTERVAL_MS);
   sweeper.unref();
   closers.add({ name: 'token sweep', quiesce: () => clearInterval(sweeper) });
+  // A second server or the importer refused on this DATA_DIR names where this one answers.
+  describeLogHolder(join(config.DATA_DIR, 'beacon.db'), listenUrls(config.HOST, http.server));
   phase = 'ready';
   const { server } = http;
   log.info(

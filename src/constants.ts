@@ -73,6 +73,11 @@ export const LOGIN_THROTTLE_WINDOW_SECONDS = 60;
 export const LOGIN_THROTTLE_MAX_KEYS = 100_000;
 
 export const DEFAULT_TOKEN_TTL_SECONDS = 86_400;
+/** Token lifetimes accepted: 1 s (tests, demos) to 30 days. */
+export const TOKEN_TTL_MIN_SECONDS = 1;
+export const TOKEN_TTL_MAX_SECONDS = 30 * 86_400;
+/** A lifetime under this is accepted, but the start logs a warning: it is for tests and demos. */
+export const TOKEN_TTL_WARN_BELOW_SECONDS = 60;
 export const DEFAULT_AUTH_TIMEOUT_SECONDS = 30;
 /** How often expired blacklist entries are pruned. */
 export const BLACKLIST_PRUNE_INTERVAL_MS = 60_000;
@@ -84,7 +89,7 @@ export const SHUTDOWN_GRACE_MS = 8_000;
 export const LOG_ROTATE_SIZE = '10M';
 export const LOG_ROTATE_KEEP = 5;
 
-/** WebSocket close codes (4000-4999 are application codes, see PROTOCOL.md §3). */
+/** WebSocket close codes (4000-4999 are application codes, see docs/protocol.md §3). */
 export const CloseCode = {
   normal: 1000,
   goingAway: 1001,

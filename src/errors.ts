@@ -1,6 +1,6 @@
 // One catalogue of every error Beacon shows a client: a stable code, the HTTP status,
 // the WebSocket close code where the failure ends a connection, and the message text
-// (the original application's texts where it had them, see PROTOCOL.md).
+// (the original application's texts where it had them, see docs/protocol.md).
 
 import { CloseCode } from './constants.js';
 

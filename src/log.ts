@@ -1,11 +1,12 @@
 // Logging: one pino configuration, three loggers (app, auth, websocket), each writing JSON
-// lines to its own rotated file in LOG_DIR and, optionally, to stdout for `docker logs`.
-// Secrets are redacted by key wherever they appear, and tokens are never passed in.
+// lines to its own rotated file in LOG_DIR and, optionally, to stdout for `docker logs` (a
+// terminal gets readable lines, logConsole.ts). Secrets are redacted by key wherever they appear.
 
 import { mkdirSync } from 'node:fs';
 import pino, { type Logger } from 'pino';
 import { createStream, type RotatingFileStream } from 'rotating-file-stream';
 import { LOG_ROTATE_KEEP, LOG_ROTATE_SIZE } from './constants.js';
+import { consoleStream } from './logConsole.js';
 
 export type { Logger };
 
@@ -38,11 +39,16 @@ export interface LogOptions {
   dir: string;
   level: string;
   stdout: boolean;
+  /** Where stdout lines go; on a terminal (the default when stdout is a TTY) readable, not JSON. */
+  console?: { write(text: string): unknown; isTTY?: boolean };
 }
 
 export function createLoggers(options: LogOptions): Loggers {
   mkdirSync(options.dir, { recursive: true });
   const files: RotatingFileStream[] = [];
+  const out = options.console ?? process.stdout;
+  // One destination shared by the three loggers, so the ready line comes before all of them.
+  const stdout = out.isTTY === true ? consoleStream(out) : out;
   const make = (name: 'app' | 'auth' | 'websocket'): Logger => {
     const file = createStream(`${name}.log`, {
       path: options.dir,
@@ -52,7 +58,7 @@ export function createLoggers(options: LogOptions): Loggers {
     file.on('error', (err) => process.stderr.write(`log file ${name}.log: ${err.message}\n`));
     files.push(file);
     const streams: pino.StreamEntry[] = [{ stream: file, level: 'trace' }];
-    if (options.stdout) streams.push({ stream: process.stdout, level: 'trace' });
+    if (options.stdout) streams.push({ stream: stdout, level: 'trace' });
     return pino(
       {
         name,

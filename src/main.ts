@@ -2,8 +2,9 @@
 // reload the TLS certificate on SIGHUP. A bad setting or a missing native transport stops
 // the start with one clear line.
 
-import { ConfigError, loadConfig } from './config/index.js';
+import { loadConfig } from './config/index.js';
 import { SHUTDOWN_GRACE_MS } from './constants.js';
+import { startupFailureLine } from './startupError.js';
 
 async function main(): Promise<void> {
   let config;
@@ -49,9 +50,7 @@ async function main(): Promise<void> {
 }
 
 function fatal(err: unknown): never {
-  const known = err instanceof ConfigError || (err instanceof Error && err.name === 'NativeTransportError');
-  const line = known ? (err as Error).message : `failed to start: ${err instanceof Error ? err.message : String(err)}`;
-  process.stderr.write(`beacon: ${line}\n`);
+  process.stderr.write(`beacon: ${startupFailureLine(err)}\n`);
   process.exit(1);
 }
 

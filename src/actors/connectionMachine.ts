@@ -1,4 +1,4 @@
-// One connection's life as an XState v5 machine (PROTOCOL.md §3): connected → registering
+// One connection's life as an XState v5 machine (docs/protocol.md §3): connected → registering
 // → authenticated → revoked → closed. Pure of I/O: every effect is a named action or actor
 // with a harmless default, bound once per server with `.provide()` (see hub.ts). Each client
 // request gets exactly one answer, a `reply` or a `noReply`, unless the connection closes first.

@@ -1,4 +1,4 @@
-// The client side of the WebSocket wire format (PROTOCOL.md §3): zod schemas for the
+// The client side of the WebSocket wire format (docs/protocol.md §3): zod schemas for the
 // `{event, data?, id?}` envelope and each client event's data, and the one parser every
 // transport calls. A parsed frame is already the connection machine's event.
 

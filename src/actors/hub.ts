@@ -15,7 +15,7 @@ import { summarize, type ConnectionSummary } from './summary.js';
 import { ConnectionRegistry } from './registry.js';
 import { Handle } from './connectionHandle.js';
 import type { ConnectionActor, ConnectionHandle } from './connectionHandle.js';
-import { authFailureCode, AuthFailure } from '../auth/session.js';
+import { AuthFailure } from '../auth/session.js';
 import type { Session, TokenVerifier } from '../auth/session.js';
 import type { ConnectionPort } from './ports.js';
 import { createActorPool } from './actorPool.js';

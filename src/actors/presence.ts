@@ -1,6 +1,6 @@
 // Presence as a pure fold over the event log: who is online and with how many
 // connections. `ServerStarted` empties it, so after a restart nobody is online until
-// they connect again (PROTOCOL.md §4).
+// they connect again (docs/protocol.md §4).
 
 import type { BeaconEvent } from '../events/index.js';
 

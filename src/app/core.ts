@@ -6,7 +6,7 @@ import { createAuthService, type AuthService } from '../auth/service.js';
 import { createPasswordHasher, type PasswordHasher, type PasswordHasherOptions } from '../auth/passwords.js';
 import { createTokenSigner } from '../auth/tokens.js';
 import { randomIds, systemClock, type Clock, type IdSource } from '../clock.js';
-import { resolveJwtKey, type Config } from '../config/index.js';
+import { configWarnings, resolveJwtKey, type Config } from '../config/index.js';
 import { resolveAdminKey, type AdminKey } from '../config/adminKey.js';
 import { resolveTls, type TlsFiles } from '../http/tls.js';
 import { createLoggers, type Logger, type Loggers } from '../log.js';
@@ -51,6 +51,7 @@ export async function buildCore(options: CoreOptions, closers: Closers): Promise
   const loggers = options.loggers ?? createLoggers({ dir: config.LOG_DIR, level: config.LOG_LEVEL, stdout: config.LOG_STDOUT });
   const log = loggers.app;
 
+  for (const warning of configWarnings(config)) log.warn(warning);
   const jwt = resolveJwtKey(config);
   const adminKey = resolveAdminKey(config);
   if (adminKey?.source === 'generated' || adminKey?.source === 'stored') {

@@ -161,7 +161,7 @@ export async function importUsers(options: {
   }
 
   const report: ImportReport = { source, imported: [], alreadyImported: [], taken: [], damaged: [], failed: [] };
-  const store = openEventStore({ path: options.target, clock: systemClock });
+  const store = openEventStore({ path: options.target, clock: systemClock, writer: 'import-users' });
   try {
     const { users } = store.projections();
     const earlier = await importedUsernames(store);
@@ -242,7 +242,7 @@ export function formatReport(report: ImportReport, dryRun: boolean): string[] {
     lines.push(`failed    ${report.failed.length} user(s) could not be recorded (run again to retry them)`);
     for (const f of report.failed) lines.push(`  id ${f.id}: ${f.reason}`);
   }
-  if (!dryRun && report.imported.length > 0) lines.push('restart Beacon if it is running: it loads users at start');
+  if (!dryRun && report.imported.length > 0) lines.push('start Beacon: it loads the imported users at start');
   return lines;
 }
 

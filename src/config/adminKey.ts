@@ -3,10 +3,11 @@
 // console and inspector work. With none, the admin API is off (every /admin/* is 404).
 
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ADMIN_API_KEY_MIN_BYTES } from '../constants.js';
 import { ConfigError } from './configError.js';
+import { checkKeyPermissions } from './keyFile.js';
 
 export interface AdminKey {
   readonly key: Uint8Array;
@@ -58,15 +59,11 @@ export function resolveAdminKey(config: AdminKeySettings): AdminKey | undefined 
  * the host act as the operator.
  */
 export function readAdminKeyFile(setting: string, file: string): Uint8Array {
+  checkKeyPermissions(file, setting);
   let text: string;
   try {
-    const mode = statSync(file).mode;
-    if ((mode & 0o077) !== 0) {
-      throw new ConfigError(setting, `${file} is readable by group or others (mode ${(mode & 0o777).toString(8)}); chmod 600 it`);
-    }
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    if (err instanceof ConfigError) throw err;
     throw new ConfigError(setting, `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
   }
   return checkedAdminKey(setting, text.replace(/\r?\n$/, ''));

@@ -1,14 +1,13 @@
-// The one error a bad setting raises: its message is the single line printed before the
-// start stops. Its own module so loaders of setting files (channels) need not import the
-// whole config.
+// The error of a wrong setting: it names the setting, and its message is the one line
+// main.ts prints before exiting (a StartupError, so never a stack trace).
 
-/** A setting is wrong: the message is the one line printed before exiting. */
-export class ConfigError extends Error {
+import { StartupError } from '../startupError.js';
+
+export class ConfigError extends StartupError {
   constructor(
     readonly setting: string,
     detail: string,
   ) {
     super(`${setting}: ${detail}`);
-    this.name = 'ConfigError';
   }
 }

@@ -5,8 +5,9 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BUILT_IN_NAMESPACES, loadNamespaceTable, type NamespaceTable } from '../channels/namespaces.js';
-import { JWT_MIN_KEY_BYTES } from '../constants.js';
+import { JWT_MIN_KEY_BYTES, TOKEN_TTL_WARN_BELOW_SECONDS } from '../constants.js';
 import { ConfigError } from './configError.js';
+import { checkKeyPermissions } from './keyFile.js';
 import { envSchema, type ParsedEnv } from './schema.js';
 
 export type Config = Readonly<
@@ -20,7 +21,7 @@ export type Config = Readonly<
   }
 >;
 
-export { ConfigError };
+export { ConfigError } from './configError.js';
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(env);
@@ -35,7 +36,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError('TLS_CERT_FILE', 'TLS_CERT_FILE and TLS_KEY_FILE must be set together');
   }
   if (rest.HTTP_PORT === 0 && rest.HTTPS_PORT === 0) {
-    // Port 0 means "disabled" in PROTOCOL.md (tests ask for ephemeral ports in code).
+    // Port 0 means "disabled" in docs/protocol.md (tests ask for ephemeral ports in code).
     throw new ConfigError('HTTP_PORT', 'HTTP_PORT and HTTPS_PORT are both 0: nothing would listen');
   }
   return Object.freeze({
@@ -45,6 +46,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     LOG_DIR: resolve(rest.LOG_DIR),
     CHANNEL_NAMESPACES: rest.CHANNELS_FILE === undefined ? BUILT_IN_NAMESPACES : loadNamespaceTable(rest.CHANNELS_FILE),
   });
+}
+
+/** Settings that are accepted but worth a warning at start: one line each, for the log. */
+export function configWarnings(config: Pick<Config, 'TOKEN_TTL_SECONDS'>): string[] {
+  const warnings: string[] = [];
+  if (config.TOKEN_TTL_SECONDS < TOKEN_TTL_WARN_BELOW_SECONDS) {
+    warnings.push(
+      `TOKEN_TTL_SECONDS is ${config.TOKEN_TTL_SECONDS}: tokens under ${TOKEN_TTL_WARN_BELOW_SECONDS} s are for tests and demos, clients will have to log in again that often`,
+    );
+  }
+  return warnings;
 }
 
 export interface JwtKey {
@@ -68,6 +80,8 @@ export function resolveJwtKey(config: Pick<Config, 'JWT_SECRET_KEY' | 'JWT_SECRE
   }
   if (direct !== undefined) return { key: checkedKey('JWT_SECRET_KEY', direct), source: 'env' };
   if (file !== undefined) {
+    // Like TLS_KEY_FILE: a key anyone on the host can read lets them mint tokens.
+    checkKeyPermissions(file, 'JWT_SECRET_KEY_FILE');
     let text: string;
     try {
       text = readFileSync(file, 'utf8');

@@ -2,9 +2,12 @@
 // into a frozen Config. A bad value stops the start with one line naming the setting.
 
 import { z } from 'zod';
+import { isIP } from 'node:net';
 import {
   DEFAULT_AUTH_TIMEOUT_SECONDS,
   DEFAULT_TOKEN_TTL_SECONDS,
+  TOKEN_TTL_MAX_SECONDS,
+  TOKEN_TTL_MIN_SECONDS,
   WS_IDLE_TIMEOUT_MAX_SECONDS,
   WS_IDLE_TIMEOUT_MIN_SECONDS,
   WS_IDLE_TIMEOUT_SECONDS,
@@ -12,7 +15,22 @@ import {
 
 /** '' (a compose file's unset value) means "use the default", not port 0 (disabled). */
 const blankIsUnset = (v: unknown): unknown => (typeof v === 'string' && v.trim() === '' ? undefined : v);
-const port = z.preprocess(blankIsUnset, z.coerce.number().int().min(0).max(65_535).optional());
+/** A whole number in [min, max], refused with one message that says so (not zod's own text). */
+const integer = (min: number, max: number) => {
+  const error = `must be an integer from ${min} to ${max}`;
+  return z.coerce.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+};
+const port = z.preprocess(blankIsUnset, integer(0, 65_535).optional());
+/**
+ * An address to listen on: an IP literal (or `localhost`). Checked here, before anything is
+ * written, so a typo is named at once instead of surfacing later as a port "in use".
+ */
+const host = z
+  .string()
+  .default('0.0.0.0')
+  .refine((v) => isIP(v) !== 0 || v === 'localhost', {
+    error: 'must be an IP address to listen on, such as 0.0.0.0, 127.0.0.1 or ::',
+  });
 const flag = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true');
 const optionalText = z.string().optional();
 /** Compose files often set unused paths to ''; that means "not set". */
@@ -33,7 +51,7 @@ const csv = z
 /** Every setting Beacon reads, with its default. README "Settings" documents each one. */
 export const envSchema = z.object({
   NODE_ENV: z.enum(['production', 'development', 'test']).default('production'),
-  HOST: z.string().min(1).default('0.0.0.0'),
+  HOST: host,
   HTTPS_PORT: port.transform((v) => v ?? 5000),
   HTTP_PORT: port.transform((v) => v ?? 5001),
   DATA_DIR: z.string().min(1).default('./data'),
@@ -47,17 +65,13 @@ export const envSchema = z.object({
   ADMIN_API_KEY_FILE: optionalPath,
   TLS_CERT_FILE: optionalPath,
   TLS_KEY_FILE: optionalPath,
-  TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(30 * 86_400).default(DEFAULT_TOKEN_TTL_SECONDS),
-  AUTH_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(DEFAULT_AUTH_TIMEOUT_SECONDS),
+  TOKEN_TTL_SECONDS: integer(TOKEN_TTL_MIN_SECONDS, TOKEN_TTL_MAX_SECONDS).default(DEFAULT_TOKEN_TTL_SECONDS),
+  AUTH_TIMEOUT_SECONDS: integer(1, 3600).default(DEFAULT_AUTH_TIMEOUT_SECONDS),
   /** Close a WebSocket silent this long (no frame, no pong); uWS counts in 4-second ticks. */
-  WS_IDLE_TIMEOUT_SECONDS: z.coerce
-    .number()
-    .int()
-    .min(WS_IDLE_TIMEOUT_MIN_SECONDS)
-    .max(WS_IDLE_TIMEOUT_MAX_SECONDS)
+  WS_IDLE_TIMEOUT_SECONDS: integer(WS_IDLE_TIMEOUT_MIN_SECONDS, WS_IDLE_TIMEOUT_MAX_SECONDS)
     .refine((v) => v % 4 === 0, 'must be a multiple of 4 (uWS counts idle time in 4-second ticks)')
     .default(WS_IDLE_TIMEOUT_SECONDS),
-  HASH_WORKERS: z.coerce.number().int().min(1).max(64).optional(),
+  HASH_WORKERS: integer(1, 64).optional(),
   /** Serve /inspect/*; defaults to on in development, off otherwise. */
   INSPECT: flag.optional(),
   /** Comma-separated Origin allow-list for WebSocket upgrades; empty allows every origin. */

@@ -1,5 +1,5 @@
 // Writing answers with uWS: status line, headers and body in one corked write, and the
-// one JSON error shape of PROTOCOL.md §2. Nothing here throws on an aborted response.
+// one JSON error shape of docs/protocol.md §2. Nothing here throws on an aborted response.
 
 import type { HttpResponse } from 'uWebSockets.js';
 import { BeaconError, type ErrorCode } from '../errors.js';

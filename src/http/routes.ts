@@ -1,4 +1,4 @@
-// The HTTP API of PROTOCOL.md §2: one table of routes by path and method, so unknown
+// The HTTP API of docs/protocol.md §2: one table of routes by path and method, so unknown
 // paths are 404 and known paths with other methods are 405, all answered as JSON.
 
 import type { HttpResponse } from 'uWebSockets.js';
@@ -156,6 +156,10 @@ export function createRoutes(deps: RouteDeps): RouteTable {
         GET: (ctx) => {
           const health = deps.health();
           ctx.reply.json(health.ok ? 200 : 503, { status: health.status });
+        },
+        // Load balancers probe with HEAD: the same status, no body.
+        HEAD: (ctx) => {
+          ctx.reply.send(deps.health().ok ? 200 : 503, 'application/json', '');
         },
       },
     ],

@@ -1,10 +1,11 @@
 // TLS material for the HTTPS port: the operator's PEM files, or a self-signed certificate
 // for localhost generated once into DATA_DIR (key mode 0600) and kept across restarts.
 
-import { chmodSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import selfsigned from 'selfsigned';
 import { ConfigError } from '../config/index.js';
+import { checkKeyPermissions } from '../config/keyFile.js';
 
 export interface TlsFiles {
   readonly certFile: string;
@@ -16,23 +17,10 @@ const CERT_NAME = 'tls-cert.pem';
 const KEY_NAME = 'tls-key.pem';
 const SELF_SIGNED_DAYS = 825;
 
-/** Refuses a key file that others than its owner may read: it would leak the server's identity. */
-export function checkKeyPermissions(keyFile: string, setting = 'TLS_KEY_FILE'): void {
-  let mode: number;
-  try {
-    mode = statSync(keyFile).mode;
-  } catch (err) {
-    throw new ConfigError(setting, `cannot read ${keyFile} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
-  if ((mode & 0o077) !== 0) {
-    throw new ConfigError(setting, `${keyFile} is readable by group or others (mode ${(mode & 0o777).toString(8)}); chmod 600 it`);
-  }
-}
-
 export async function resolveTls(options: { certFile?: string; keyFile?: string; dataDir: string }): Promise<TlsFiles> {
   if (options.certFile !== undefined && options.keyFile !== undefined) {
     if (!existsSync(options.certFile)) throw new ConfigError('TLS_CERT_FILE', `${options.certFile} does not exist`);
-    checkKeyPermissions(options.keyFile);
+    checkKeyPermissions(options.keyFile, 'TLS_KEY_FILE');
     return { certFile: options.certFile, keyFile: options.keyFile, generated: false };
   }
   mkdirSync(options.dataDir, { recursive: true });

@@ -2,7 +2,7 @@
 // triggers against UPDATE and DELETE) and the tables the projections keep.
 
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export type Db = Database.Database;
@@ -60,8 +60,19 @@ CREATE TABLE IF NOT EXISTS store_probe (
 );
 `;
 
+/**
+ * The database holds password hashes: it is created 0600 (an empty file is a valid SQLite
+ * database), and SQLite gives its -wal and -shm files the main file's mode. One made
+ * before this rule, or copied in, is tightened at open, as the generated keys are.
+ */
+function ownerOnly(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  if (!existsSync(path)) writeFileSync(path, '', { flag: 'a', mode: 0o600 });
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(file)) chmodSync(file, 0o600);
+}
+
 export function openDatabase(path: string, options: { readonly?: boolean } = {}): Db {
-  if (options.readonly !== true) mkdirSync(dirname(path), { recursive: true });
+  if (options.readonly !== true) ownerOnly(path);
   const db = new Database(path, { readonly: options.readonly === true, fileMustExist: options.readonly === true });
   if (options.readonly !== true) {
     db.pragma('journal_mode = WAL');

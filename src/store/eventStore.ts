@@ -9,6 +9,7 @@ import { createProjectionSet, deserialize, DURABLE_EVENT_TYPES, serialize, strea
 import type { BeaconEvent, RecordedEvent } from '../events/index.js';
 import type { CommitListener, EventLog, LogStats, Projections } from '../ports/index.js';
 import { openDatabase, type Db, type EventRow as Row } from './db.js';
+import { acquireLogLock } from './logLock.js';
 import { projectionTables } from './projectionTables.js';
 
 /**
@@ -53,11 +54,21 @@ export interface StoreOptions {
    * Beacon's promises rest on; 'NORMAL' exists so bench/ can measure what FULL costs.
    */
   durableSync?: 'FULL' | 'NORMAL';
+  /** Who writes: named in the lock file, so a refused second writer can say who holds it. */
+  writer?: string;
 }
 
 export function openEventStore(options: StoreOptions): EventStore {
   const { clock } = options;
-  const db: Db = openDatabase(options.path);
+  // One writer per log: a second appender would break the projections' view of it.
+  const lock = acquireLogLock(options.path, options.writer ?? 'beacon');
+  let db: Db;
+  try {
+    db = openDatabase(options.path);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
   const tables = projectionTables(db);
   const insert = db.prepare(
     'INSERT INTO events (stream, stream_position, type, schema_version, data, recorded_at) VALUES (?, ?, ?, ?, ?, ?)',
@@ -235,6 +246,7 @@ export function openEventStore(options: StoreOptions): EventStore {
       closed = true;
       flush();
       db.close();
+      lock.release();
     },
   };
 }

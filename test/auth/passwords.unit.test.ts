@@ -2,6 +2,7 @@
 // format (including the genuine Werkzeug hashes in the shared fixture DB), and the worker
 // pool's behaviour: a responsive event loop, a bounded queue, close() and crashed workers.
 
+import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { Worker } from 'node:worker_threads';
@@ -11,7 +12,7 @@ import { createPasswordHasher, needsRehash, storedHashScheme } from '../../src/a
 
 // Cheap parameters where a test is about behaviour rather than cost.
 const FAST = { memoryKiB: 1024, iterations: 1, parallelism: 1 } as const;
-const FIXTURE_DB = '/work/shared/fixtures/flask-users.db';
+const FIXTURE_DB = fileURLToPath(new URL('../fixtures/flask-users.db', import.meta.url));
 
 const isUnavailable = (error: unknown): boolean => error instanceof BeaconError && error.code === 'unavailable';
 const isInternal = (error: unknown): boolean => error instanceof BeaconError && error.code === 'internal_error';

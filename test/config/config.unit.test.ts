@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, chmodSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { ConfigError, loadConfig, resolveJwtKey } from '../../src/config/index.js';
+import { ConfigError, configWarnings, loadConfig, resolveJwtKey } from '../../src/config/index.js';
 import { DEFAULT_TOKEN_TTL_SECONDS, JWT_MIN_KEY_BYTES } from '../../src/constants.js';
 
 const dirs: string[] = [];
@@ -76,13 +76,44 @@ describe('loadConfig', () => {
     });
   }
 
+  test('a bad port says what a port must be, not zod\'s own words', () => {
+    for (const setting of ['HTTP_PORT', 'HTTPS_PORT']) {
+      const err = configError(() => loadConfig({ [setting]: 'abc' }), setting);
+      assert.equal(err.message, `${setting}: must be an integer from 0 to 65535 (got "abc")`);
+    }
+  });
+
+  test('HOST must be an IP address (or localhost), and the error names HOST and the value', () => {
+    const err = configError(() => loadConfig({ HOST: 'not-an-ip' }), 'HOST');
+    assert.match(err.message, /^HOST: must be an IP address/);
+    assert.ok(err.message.includes('"not-an-ip"'), err.message);
+    configError(() => loadConfig({ HOST: '' }), 'HOST');
+    configError(() => loadConfig({ HOST: '10.0.0.300' }), 'HOST');
+    for (const ok of ['0.0.0.0', '127.0.0.1', '::', '::1', 'localhost']) assert.equal(loadConfig({ HOST: ok }).HOST, ok);
+  });
+
   test('both ports 0 is refused', () => {
     configError(() => loadConfig({ HTTP_PORT: '0', HTTPS_PORT: '0' }), 'HTTP_PORT');
   });
 
-  test('TOKEN_TTL_SECONDS that is not a number, or out of range', () => {
+  test('TOKEN_TTL_SECONDS that is not a number, or out of range (1 s to 30 days)', () => {
     configError(() => loadConfig({ TOKEN_TTL_SECONDS: 'one day' }), 'TOKEN_TTL_SECONDS');
-    configError(() => loadConfig({ TOKEN_TTL_SECONDS: '10' }), 'TOKEN_TTL_SECONDS');
+    const zero = configError(() => loadConfig({ TOKEN_TTL_SECONDS: '0' }), 'TOKEN_TTL_SECONDS');
+    assert.match(zero.message, /must be an integer from 1 to 2592000/);
+    configError(() => loadConfig({ TOKEN_TTL_SECONDS: String(30 * 86_400 + 1) }), 'TOKEN_TTL_SECONDS');
+    configError(() => loadConfig({ TOKEN_TTL_SECONDS: '1.5' }), 'TOKEN_TTL_SECONDS');
+    assert.equal(loadConfig({ TOKEN_TTL_SECONDS: '1' }).TOKEN_TTL_SECONDS, 1);
+    assert.equal(loadConfig({ TOKEN_TTL_SECONDS: String(30 * 86_400) }).TOKEN_TTL_SECONDS, 30 * 86_400);
+  });
+
+  test('a TOKEN_TTL_SECONDS under 60 s is accepted with a warning; 60 s and up, none', () => {
+    for (const ttl of ['1', '10', '59']) {
+      const warnings = configWarnings(loadConfig({ TOKEN_TTL_SECONDS: ttl }));
+      assert.equal(warnings.length, 1, ttl);
+      assert.match(warnings[0] ?? '', new RegExp(`^TOKEN_TTL_SECONDS is ${ttl}: `));
+    }
+    assert.deepEqual(configWarnings(loadConfig({ TOKEN_TTL_SECONDS: '60' })), []);
+    assert.deepEqual(configWarnings(loadConfig({})), []);
   });
 
   test('a TLS certificate without its key is refused', () => {
@@ -110,7 +141,7 @@ describe('resolveJwtKey', () => {
   test('JWT_SECRET_KEY and JWT_SECRET_KEY_FILE both set is an error', () => {
     const dir = tempDir();
     const file = join(dir, 'secret');
-    writeFileSync(file, SECRET);
+    writeFileSync(file, SECRET, { mode: 0o600 });
     const err = configError(() => resolveJwtKey({ ...base(), JWT_SECRET_KEY: SECRET, JWT_SECRET_KEY_FILE: file }), 'JWT_SECRET_KEY');
     assert.ok(!err.message.includes(SECRET));
   });
@@ -133,7 +164,7 @@ describe('resolveJwtKey', () => {
   test('a key file with a trailing newline is accepted; the newline is not part of the key', () => {
     const dir = tempDir();
     const file = join(dir, 'secret');
-    writeFileSync(file, `${SECRET}\n`);
+    writeFileSync(file, `${SECRET}\n`, { mode: 0o600 });
     const key = resolveJwtKey({ ...base(), JWT_SECRET_KEY_FILE: file });
     assert.equal(key.source, 'file');
     assert.equal(keyText(key.key), SECRET);
@@ -144,9 +175,24 @@ describe('resolveJwtKey', () => {
   test('a short key in a file is refused without echoing the file content', () => {
     const dir = tempDir();
     const file = join(dir, 'secret');
-    writeFileSync(file, 'tiny-secret-in-file\n');
+    writeFileSync(file, 'tiny-secret-in-file\n', { mode: 0o600 });
     const err = configError(() => resolveJwtKey({ ...base(), JWT_SECRET_KEY_FILE: file }), 'JWT_SECRET_KEY_FILE');
     assert.ok(!err.message.includes('tiny-secret-in-file'));
+  });
+
+  test('a key file readable by group or others is refused with one line naming the setting and the mode', () => {
+    const file = join(tempDir(), 'secret');
+    writeFileSync(file, `${SECRET}\n`, { mode: 0o600 });
+    for (const mode of [0o644, 0o640, 0o604, 0o660]) {
+      chmodSync(file, mode);
+      const err = configError(() => resolveJwtKey({ ...base(), JWT_SECRET_KEY_FILE: file }), 'JWT_SECRET_KEY_FILE');
+      assert.equal(err.message, `JWT_SECRET_KEY_FILE: ${file} is readable by group or others (mode ${mode.toString(8)}); chmod 600 it`);
+      assert.ok(!err.message.includes(SECRET));
+    }
+    for (const mode of [0o600, 0o400]) {
+      chmodSync(file, mode);
+      assert.equal(keyText(resolveJwtKey({ ...base(), JWT_SECRET_KEY_FILE: file }).key), SECRET);
+    }
   });
 
   test('an unreadable key file names the setting', () => {

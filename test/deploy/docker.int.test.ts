@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { call, registerAndLogin, TEST_SECRET, tempDir } from '../support/beacon.js';
 import { freePort, ready, ROOT } from '../support/process.js';
@@ -106,12 +106,26 @@ describe('Dockerfile', () => {
     const env = Object.assign({}, ...all('ENV', runStage).map((e) => envPairs(e.args))) as Record<string, string>;
     assert.equal(env['DATA_DIR'], '/data');
     assert.equal(env['LOG_DIR'], '/logs');
-    assert.deepEqual(execForm(last('CMD').args), ['node', '--import', 'tsx', 'src/main.ts']);
+    assert.deepEqual(execForm(last('CMD').args), ['node', 'dist/main.js']);
+  });
+
+  test('runs compiled JavaScript: the build stage compiles, the run stage has dist/ but no src/, tsconfig or tsx', () => {
+    const build = dockerfile.filter((i) => i.stage === 0);
+    assert.ok(all('RUN', build).some((r) => /npm run build\b.*npm prune --omit=dev/.test(r.args)), 'compiled before the dev tools are pruned');
+    const copied = all('COPY', runStage).map((c) => c.args.split(/\s+/)[1]);
+    assert.ok(copied.includes('/app/dist'), `the run stage copies dist/: ${copied.join(', ')}`);
+    for (const absent of ['/app/src', '/app/tsconfig.json', '/app/test']) assert.ok(!copied.includes(absent), `the run stage copies ${absent}`);
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+    for (const loader of ['tsx', 'typescript', 'esbuild']) assert.equal(pkg.dependencies[loader], undefined, `${loader} is a production dependency`);
+    assert.ok(pkg.devDependencies['tsx'] !== undefined, 'tsx stays for development and tests');
   });
 });
 
 /** What the run stage holds, laid out in a fresh directory, with node_modules linked (not pruned). */
 function imageLayout(): { app: string; argv: string[]; env: Record<string, string> } {
+  // What the build stage's `npm run build` leaves in /app/dist.
+  const built = spawnSync(process.execPath, ['scripts/build.mjs', '--if-stale'], { cwd: ROOT, encoding: 'utf8' });
+  assert.equal(built.status, 0, `build: ${built.stderr}`);
   const base = tempDir('beacon-image-');
   chmodSync(base, 0o755);
   const workdir = last('WORKDIR').args;
@@ -186,12 +200,12 @@ describe('the image start command, outside Docker', () => {
     await ready(p, 30_000);
     const healthcheck = (): number | null =>
       spawnSync(process.execPath, ['scripts/healthcheck.mjs'], { cwd: app, env: { PATH: process.env['PATH'] ?? '', ...runEnv }, timeout: 15_000 }).status;
-    return { app, dirs, p, before, healthcheck };
+    return { app, dirs, p, before, healthcheck, runEnv };
   }
 
   test('serves /healthz with the image environment; writes only to DATA_DIR, LOG_DIR and TMPDIR', async () => {
     const ports = { http: await freePort(), https: await freePort() };
-    const { app, dirs, p, before, healthcheck } = await run(ports);
+    const { app, dirs, p, before, healthcheck, runEnv } = await run(ports);
     try {
       const health = await call('GET', `http://127.0.0.1:${ports.http}/healthz`);
       assert.equal(health.status, 200);
@@ -206,6 +220,17 @@ describe('the image start command, outside Docker', () => {
       p.child.kill('SIGTERM');
       assert.equal(await within(p.exited, 15_000, 'exit after SIGTERM'), 0);
       assert.equal(healthcheck(), 1, 'the HEALTHCHECK script fails when nothing answers');
+      // `npm run events` in the image: its build step finds no src/ and runs dist/ as it is.
+      const scripts = (JSON.parse(readFileSync(join(app, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+      const events = spawnSync('sh', ['-c', `${scripts['events']} tail -n 5`], {
+        cwd: app,
+        env: { PATH: `${dirname(process.execPath)}:${process.env['PATH'] ?? ''}`, ...runEnv },
+        encoding: 'utf8',
+        timeout: 15_000,
+        ...(asRoot ? { uid: NOBODY, gid: NOBODY } : {}),
+      });
+      assert.equal(events.status, 0, `npm run events in the image: ${events.stderr}`);
+      assert.match(events.stdout, /UserRegistered|LoginSucceeded|ServerStopped|ServerStarted/);
     } finally {
       p.child.kill('SIGKILL');
     }

@@ -1,4 +1,4 @@
-// The HTTP API of PROTOCOL.md §2 against a real server on ephemeral ports: every route,
+// The HTTP API of docs/protocol.md §2 against a real server on ephemeral ports: every route,
 // every status and error code, on the plain and the TLS port.
 
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// Durability (PROTOCOL.md §4) and the edges of the auth API: revocations survive a
+// Durability (docs/protocol.md §4) and the edges of the auth API: revocations survive a
 // restart and kill -9, tokens expire on the injected clock, and logs hold no secrets.
 
 import assert from 'node:assert/strict';

@@ -2,6 +2,7 @@
 // Werkzeug makes them, and the real fixture. Imported users log in, are rehashed to argon2id
 // on that first login, re-runs are idempotent, and damaged rows are reported and skipped.
 
+import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash, pbkdf2Sync, randomInt, scryptSync } from 'node:crypto';
@@ -12,7 +13,7 @@ import Database from 'better-sqlite3';
 import { call, readLogs, startTestBeacon, tempDir, type TestBeacon } from '../support/beacon.js';
 import { ROOT } from '../support/process.js';
 
-const FIXTURE = '/work/shared/fixtures/flask-users.db';
+const FIXTURE = fileURLToPath(new URL('../fixtures/flask-users.db', import.meta.url));
 const SALT_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 /** Werkzeug's defaults are 260000-600000 iterations and N=32768; smaller keeps the test quick, same format. */
 const PBKDF2_ITERATIONS = 20_000;

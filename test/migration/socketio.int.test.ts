@@ -1,4 +1,4 @@
-// PROTOCOL.md §5 with clients no one here wrote: socket.io-client v4 (long-polling with
+// docs/protocol.md §5 with clients no one here wrote: socket.io-client v4 (long-polling with
 // upgrade, and websocket only) and Debian's python3-socketio, each beside a /ws client on
 // the same real server: registration, presence, messages both ways, acks, kicks, limits.
 

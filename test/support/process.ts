@@ -1,5 +1,5 @@
-// Runs Beacon as a real child process (`node --import tsx src/main.ts`), the way
-// `npm start` does, for restart, kill -9, signal and start-up error tests.
+// Runs Beacon as a real child process (`node --import tsx src/main.ts`: npm start's server,
+// from source), for restart, kill -9, signal and start-up error tests.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -26,7 +26,7 @@ export interface BeaconProcess {
   exited: Promise<number | string>;
 }
 
-/** Runs `node --import tsx src/main.ts`, as `npm start` does. */
+/** Runs `node --import tsx src/main.ts` (what `npm start` runs compiled, from source). */
 export function spawnBeacon(env: Record<string, string>): BeaconProcess {
   return spawnCommand(['node', '--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env });
 }

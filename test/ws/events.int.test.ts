@@ -1,4 +1,4 @@
-// Every row of PROTOCOL.md §3's events table, with real WebSocket clients against a real
+// Every row of docs/protocol.md §3's events table, with real WebSocket clients against a real
 // server on ephemeral ports (plain and TLS).
 
 import assert from 'node:assert/strict';

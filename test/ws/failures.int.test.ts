@@ -1,4 +1,4 @@
-// Failure codes and close codes of PROTOCOL.md §3: bad tokens, revocation and replaced
+// Failure codes and close codes of docs/protocol.md §3: bad tokens, revocation and replaced
 // sessions, expiry, the auth timeout, oversized and invalid frames, flooding, origins.
 
 import assert from 'node:assert/strict';

@@ -50,7 +50,9 @@ export function drawMachine(machine) {
   );
   root.append(svg('title', { id: 'sm-title' }, `State machine "${machine.id}": ${layout.nodes.map((n) => n.id).join(', ')}`));
   const defs = svg('defs');
-  for (const [id, cls] of [['sm-arrow', 'sm-arrowhead'], ['sm-arrow-on', 'sm-arrowhead sm-arrowhead--on']]) {
+  /** @type {ReadonlyArray<readonly [string, string]>} */
+  const markers = [['sm-arrow', 'sm-arrowhead'], ['sm-arrow-on', 'sm-arrowhead sm-arrowhead--on']];
+  for (const [id, cls] of markers) {
     const marker = svg('marker', { id, viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' });
     marker.append(svg('path', { d: 'M0,0 L10,5 L0,10 z', class: cls }));
     defs.append(marker);
