@@ -120,7 +120,8 @@ export class AdminTab {
   /** @param {import('./api.js').ApiResult} res */
   #why(res) {
     if (res.status === 401) return 'The server refused this key (invalid_api_key): enter the right one.';
-    if (res.status === 404) return 'The admin API is off on this server: start it with ADMIN_API_KEY (or ADMIN_API_KEY_FILE), or use npm run dev.';
+    // unknown_user / unknown_channel are 404s too: only a bare not_found means "no such route here".
+    if (res.status === 404 && res.body?.error === 'not_found') return 'Not available on this server: the admin API needs ADMIN_API_KEY (or ADMIN_API_KEY_FILE, or npm run dev).';
     return `${res.status} ${res.body?.error ?? ''}: ${res.body?.message ?? ''}`;
   }
 
