@@ -228,9 +228,12 @@ export function render(command: string, answer: unknown): string {
   }
 }
 
-export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, out: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<void> {
+export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, out: (line: string) => void = (l) => void process.stdout.write(`${l}\n`)): Promise<void> {
   const inv = parseAdminArgs(argv, env);
-  if (inv.help) return out(USAGE);
+  if (inv.help) {
+    out(USAGE);
+    return;
+  }
   const request = requestOf(inv);
   const client: ClientOptions = {
     url: inv.url,
