@@ -82,6 +82,10 @@ describe('npm run admin', () => {
     assert.equal(noKey.code, 1);
     assert.match(noKey.stderr, /no admin key/);
 
+    const help = await cli(['--help'], {});
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /^usage: npm run admin -- <command>/);
+
     const usage = await cli(['frobnicate']);
     assert.equal(usage.code, 2);
     assert.match(usage.stderr, /usage: npm run admin/);
