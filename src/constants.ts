@@ -89,6 +89,27 @@ export const SHUTDOWN_GRACE_MS = 8_000;
 export const LOG_ROTATE_SIZE = '10M';
 export const LOG_ROTATE_KEEP = 5;
 
+// Redis bindings (cluster mode): the bus, presence, channel history and the login throttle.
+/** Keys and pub/sub channels of one Beacon service share this prefix, so a Redis can hold others. */
+export const REDIS_KEY_PREFIX = 'beacon:';
+/** A node renews its presence deadline this often ... */
+export const REDIS_HEARTBEAT_MS = 1_000;
+/**
+ * ... and is reaped by a live node once this long has passed without a renewal: a node
+ * killed with SIGKILL is out of everyone's presence within deadline + heartbeat (< 5 s).
+ */
+export const REDIS_PRESENCE_DEADLINE_MS = 3_000;
+/** A command unanswered this long fails (`unavailable`) rather than hanging a request. */
+export const REDIS_COMMAND_TIMEOUT_MS = 2_000;
+/** Reconnect attempts back off up to this delay, so a returned Redis is found within it. */
+export const REDIS_RECONNECT_MAX_MS = 500;
+/** The first connection must be made within this, or the start fails naming REDIS_URL. */
+export const REDIS_CONNECT_TIMEOUT_MS = 5_000;
+/** A node's connection changes of one event-loop turn go to Redis in scripts of at most this many ... */
+export const REDIS_PRESENCE_BATCH = 1_000;
+/** ... and each published presence message carries at most this many changes. */
+export const REDIS_PRESENCE_CHANGES_PER_MESSAGE = 500;
+
 /** WebSocket close codes (4000-4999 are application codes, see docs/protocol.md §3). */
 export const CloseCode = {
   normal: 1000,
