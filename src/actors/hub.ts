@@ -73,8 +73,8 @@ export interface Hub {
   open(port: ConnectionPort, opts: { sid: string; session?: Session }): ConnectionHandle;
   onCommitted(events: readonly RecordedEvent[]): void;
   snapshot(): ConnectionSummary[];
-  /** Closes the user's authenticated connections here with 4005 (admin API); returns how many. */
-  disconnect(userId: number): number;
+  /** The user's authenticated connections on this node. */
+  sessionsOf(userId: number): number;
   /** A live connection's recent transitions, oldest first ([] when not recorded). */
   transitionsOf(sid: string): TransitionRecord[];
   /** Presence as the bus reported it: for `GET /users` and metrics. */
@@ -251,11 +251,12 @@ export function createHub(deps: HubDeps): Hub {
     },
 
     onCommitted(events) {
-      // Presence comes from the bus; from the log the hub needs revocations and disables.
+      // Presence comes from the bus; from the log the hub needs revocations, kicks and disables.
       for (const event of events) {
-        if (event.type === 'UserDisabled') {
-          // Committed before the revocation it comes with, so the user hears 4006, not 4001.
-          for (const actor of live.connectionsOf(event.data.userId)) actor.send({ type: 'REVOKE', code: 'account_disabled' });
+        if (event.type === 'UserDisabled' || event.type === 'UserKicked') {
+          // A disable commits before the revocation it comes with, so the user hears 4006, not 4001.
+          const code = event.type === 'UserDisabled' ? 'account_disabled' : 'kicked';
+          for (const actor of live.connectionsOf(event.data.userId)) actor.send({ type: 'REVOKE', code });
           continue;
         }
         if (event.type !== 'TokenRevoked') continue;
@@ -269,11 +270,7 @@ export function createHub(deps: HubDeps): Hub {
       return live.all().map((actor) => summarize(actor, now));
     },
 
-    disconnect(userId) {
-      const targets = live.connectionsOf(userId);
-      for (const actor of targets) actor.send({ type: 'REVOKE', code: 'kicked' });
-      return targets.length;
-    },
+    sessionsOf: (userId) => live.connectionsOf(userId).length,
 
     transitionsOf: (sid) => transitions?.of(sid) ?? [],
 

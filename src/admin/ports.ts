@@ -39,8 +39,12 @@ export interface AdminConnection {
 export interface AdminHub {
   /** Live connections, all of them or one user's. */
   connections(filter: { userId?: number }): AdminConnection[];
-  /** Closes the user's live connections with 4005 `kicked`; returns how many. */
-  disconnect(userId: number, reason: string): number;
+  /**
+   * How many authenticated connections the user has (across nodes where presence knows):
+   * what a kick is about to close. The closing itself follows the committed UserKicked on
+   * every node, like a revocation, so no node misses it.
+   */
+  sessionsOf(userId: number): number;
 }
 
 export interface ChannelSummary {

@@ -1,7 +1,7 @@
 // The admin actions of docs/protocol.md section 7, decided against the users and recorded
-// in the event log before they take effect or are answered: the hub and the channel
-// service react to the committed events (revocations, disables, memberships), the kick and
-// the server publish are carried out here once their audit record is durable.
+// in the event log before they take effect or are answered: every node's hub and channel
+// service react to the committed events (kicks, revocations, disables, memberships); the
+// server publish goes through the channel service, then its audit record is appended.
 
 import { ADMIN_AUDIT_DATA_MAX_BYTES } from '../constants.js';
 import { parseChannelName, type NamespaceTable } from '../channels/index.js';
@@ -18,8 +18,6 @@ export interface AdminServiceDeps {
   channels?: AdminChannels | undefined;
   onAction?: (kind: AdminActionKind) => void;
 }
-
-export const DEFAULT_KICK_REASON = 'Disconnected by an administrator';
 
 export interface AdminService {
   user(username: string): AdminUser;
@@ -82,11 +80,12 @@ export function createAdminService(deps: AdminServiceDeps): AdminService {
 
     async disconnect(username, reason, audit) {
       const u = user(username);
-      const why = reason ?? DEFAULT_KICK_REASON;
-      // Recorded first: the audit trail holds every kick, even one that finds nobody online.
+      const closed = hub.sessionsOf(u.userId);
+      // The hubs close the user's connections (4005) when this commits; even a kick that finds
+      // nobody online is in the audit trail.
       await log.append([{ type: 'UserKicked', data: { userId: u.userId, username: u.username, ...(reason === undefined ? {} : { reason }), ...audit } }]);
       counted('disconnect');
-      return { closed: hub.disconnect(u.userId, why) };
+      return { closed };
     },
 
     async revoke(username, audit) {

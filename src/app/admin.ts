@@ -35,7 +35,11 @@ export function adminHubOf(hub: Hub, node: string, channelsOf: (sid: string) => 
       }
       return rows;
     },
-    disconnect: (userId) => hub.disconnect(userId),
+    sessionsOf(userId) {
+      // Presence is cluster-wide (the bus); this node's own count covers a lagging view.
+      const everywhere = hub.presence().users.find((u) => u.user_id === userId)?.connections ?? 0;
+      return Math.max(everywhere, hub.sessionsOf(userId));
+    },
   };
 }
 

@@ -447,13 +447,14 @@ describe('snapshot and shutdown', () => {
 describe('admin actions', () => {
   const audit = { by: { actor: 'admin' as const, fingerprint: 'f00d' }, address: '127.0.0.1' };
 
-  test('disconnect kicks exactly the user\'s authenticated connections with 4005 and counts them', () => {
+  test('a committed UserKicked closes exactly the user\'s authenticated connections with 4005', () => {
     const t = setup();
     const a1 = t.connect(session(1, 'alice'));
     const a2 = t.connect(session(1, 'alice'));
     const b = t.connect(session(2, 'bob'));
     const anon = t.connect();
-    assert.equal(t.hub.disconnect(1), 2);
+    assert.equal(t.hub.sessionsOf(1), 2);
+    t.commit([{ type: 'UserKicked', data: { userId: 1, username: 'alice', reason: 'maintenance', ...audit } }]);
     for (const c of [a1, a2]) {
       assert.deepEqual(c.port.of('response')[0]?.data, { ok: false, code: 'kicked', message: 'Disconnected by an administrator' });
       assert.deepEqual(c.port.of('disconnect')[0]?.data, { code: 4005, reason: 'Disconnected by an administrator' });
@@ -461,7 +462,7 @@ describe('admin actions', () => {
     }
     assert.equal(b.port.closed, null);
     assert.equal(anon.port.closed, null);
-    assert.equal(t.hub.disconnect(9), 0);
+    assert.equal(t.hub.sessionsOf(9), 0);
   });
 
   test('a committed UserDisabled closes the user with 4006 before the revocation that follows it could say 4001', () => {
