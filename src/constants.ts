@@ -171,3 +171,20 @@ export const CHANNEL_META_TTL_SECONDS = 30 * 86_400;
 export const CHANNEL_TRIM_INTERVAL_MS = 60_000;
 /** Rows one sweep transaction deletes at most, so a large sweep never stalls the loop long. */
 export const CHANNEL_TRIM_BATCH = 5_000;
+
+// Cluster event log (PostgreSQL, src/store/postgres).
+/** Every node re-reads the log from its last position this often, notified or not. */
+export const PG_CATCH_UP_INTERVAL_MS = 1_000;
+/** Wait before re-opening a lost LISTEN connection. */
+export const PG_LISTEN_RETRY_MS = 500;
+/** A connection attempt to DATABASE_URL fails after this long (start-up, reconnects). */
+export const PG_CONNECT_TIMEOUT_MS = 5_000;
+/**
+ * A query PostgreSQL has not answered by then fails (its connection is dropped): a server
+ * that hangs rather than refuses must still turn appends into 503s, not into waits.
+ */
+export const PG_QUERY_TIMEOUT_MS = 10_000;
+/** Connections each node keeps for appends and reads (the LISTEN one comes on top). */
+export const PG_POOL_SIZE = 4;
+/** A node that has not read the log to its head for this long fences itself (CLUSTER_FENCE_SECONDS). */
+export const DEFAULT_CLUSTER_FENCE_SECONDS = 10;

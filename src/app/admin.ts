@@ -2,7 +2,6 @@
 // event log, the users projection and the hub, and the routes the HTTP side composes.
 // Without a key, there are no admin routes (every /admin/* is a 404).
 
-import { hostname } from 'node:os';
 import { adminKeyCheck, createAdminRoutes, createAdminService, type AdminConnection, type AdminHub, type AdminKeyCheck, type AdminRoutes } from '../admin/index.js';
 import type { Hub } from '../actors/index.js';
 import type { Metrics } from '../http/metrics.js';
@@ -46,7 +45,7 @@ export function adminHubOf(hub: Hub, node: string, channelsOf: (sid: string) => 
 export function buildAdmin(core: Core, hub: Hub, metrics: Pick<Metrics, 'adminAction'>): Admin {
   const { store, config } = core;
   const key = core.adminKey === undefined ? undefined : adminKeyCheck(core.adminKey.key);
-  const adminHub = adminHubOf(hub, hostname());
+  const adminHub = adminHubOf(hub, config.NODE_ID);
   const service = createAdminService({
     users: {
       byName: (username) => store.projections().users.byName.get(username),

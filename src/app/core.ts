@@ -1,5 +1,6 @@
 // The core every other part is built on: the loggers, the JWT key and TLS files from the
-// config, the event log with its projections (SQLite), the hash pool and the auth service.
+// config, the event log with its projections (SQLite, or PostgreSQL with DATABASE_URL), the
+// hash pool and the auth service.
 
 import { join } from 'node:path';
 import { createAuthService, type AuthService } from '../auth/service.js';
@@ -12,6 +13,7 @@ import { resolveTls, type TlsFiles } from '../http/tls.js';
 import { createLoggers, type Logger, type Loggers } from '../log.js';
 import type { EventLog, Projections } from '../ports/index.js';
 import { openEventStore } from '../store/index.js';
+import { openPostgresLog } from '../store/postgres/index.js';
 import type { Closers } from './closers.js';
 
 export interface CoreOptions {
@@ -36,7 +38,7 @@ export interface Core {
   /** The admin API's key (ADMIN_API_KEY / _FILE, or generated in development); undefined: the admin API is off. */
   readonly adminKey: AdminKey | undefined;
   readonly tls: TlsFiles | undefined;
-  /** The EventLog and Projections ports; the binding (SQLite) is chosen here and nowhere else. */
+  /** The EventLog and Projections ports; the binding (SQLite | PostgreSQL) is chosen here and nowhere else. */
   readonly store: EventLog & Projections;
   readonly hasher: PasswordHasher;
   readonly auth: AuthService;
@@ -65,11 +67,11 @@ export async function buildCore(options: CoreOptions, closers: Closers): Promise
   const tls = tlsOff ? undefined : await resolveTls({ certFile: config.TLS_CERT_FILE, keyFile: config.TLS_KEY_FILE, dataDir: config.DATA_DIR });
   if (tls?.generated === true) log.warn({ certFile: tls.certFile }, 'generated a self-signed TLS certificate for localhost');
 
-  const store = openEventStore({
-    path: join(config.DATA_DIR, 'beacon.db'),
-    clock,
-    onError: (err) => log.error({ err }, 'event log commit failed'),
-  });
+  // The lock file guards SQLite's one writer; PostgreSQL's appends serialise themselves.
+  const store =
+    config.DATABASE_URL === undefined
+      ? openEventStore({ path: join(config.DATA_DIR, 'beacon.db'), clock, onError: (err) => log.error({ err }, 'event log commit failed') })
+      : await openPostgresLog({ url: config.DATABASE_URL, clock, onError: (err, what) => log.error({ err }, what ?? 'event log failed') });
   closers.add({ name: 'event log', close: () => store.close() });
   const hasher = createPasswordHasher({ workers: config.HASH_WORKERS, ...options.hasher });
   closers.add({ name: 'hash pool', close: () => hasher.close() });

@@ -11,8 +11,10 @@ import { checkKeyPermissions } from './keyFile.js';
 import { envSchema, type ParsedEnv } from './schema.js';
 
 export type Config = Readonly<
-  Omit<ParsedEnv, 'INSPECT'> & {
+  Omit<ParsedEnv, 'INSPECT' | 'NODE_ID'> & {
     INSPECT: boolean;
+    /** NODE_ID, or one generated for this start. */
+    NODE_ID: string;
     /** Absolute paths. */
     DATA_DIR: string;
     LOG_DIR: string;
@@ -28,12 +30,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const setting = String(issue?.path[0] ?? 'environment');
-    const shown = /KEY|SECRET/.test(setting) ? '' : ` (got ${JSON.stringify(env[setting] ?? null)})`;
+    const shown = /KEY|SECRET|URL/.test(setting) ? '' : ` (got ${JSON.stringify(env[setting] ?? null)})`;
     throw new ConfigError(setting, `${issue?.message ?? 'invalid value'}${shown}`);
   }
   const { INSPECT, ...rest } = parsed.data;
   if ((rest.TLS_CERT_FILE === undefined) !== (rest.TLS_KEY_FILE === undefined)) {
     throw new ConfigError('TLS_CERT_FILE', 'TLS_CERT_FILE and TLS_KEY_FILE must be set together');
+  }
+  if ((rest.DATABASE_URL === undefined) !== (rest.REDIS_URL === undefined)) {
+    const [missing, given] = rest.DATABASE_URL === undefined ? ['DATABASE_URL', 'REDIS_URL'] : ['REDIS_URL', 'DATABASE_URL'];
+    throw new ConfigError(missing, `must be set with ${given}: a cluster needs both (set neither for one embedded node)`);
   }
   if (rest.HTTP_PORT === 0 && rest.HTTPS_PORT === 0) {
     // Port 0 means "disabled" in docs/protocol.md (tests ask for ephemeral ports in code).
@@ -42,6 +48,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return Object.freeze({
     ...rest,
     INSPECT: INSPECT ?? rest.NODE_ENV === 'development',
+    NODE_ID: rest.NODE_ID ?? `node-${randomBytes(4).toString('hex')}`,
     DATA_DIR: resolve(rest.DATA_DIR),
     LOG_DIR: resolve(rest.LOG_DIR),
     CHANNEL_NAMESPACES: rest.CHANNELS_FILE === undefined ? BUILT_IN_NAMESPACES : loadNamespaceTable(rest.CHANNELS_FILE),

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { isIP } from 'node:net';
 import {
   DEFAULT_AUTH_TIMEOUT_SECONDS,
+  DEFAULT_CLUSTER_FENCE_SECONDS,
   DEFAULT_TOKEN_TTL_SECONDS,
   TOKEN_TTL_MAX_SECONDS,
   TOKEN_TTL_MIN_SECONDS,
@@ -38,6 +39,17 @@ const optionalPath = z
   .string()
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
+/** A connection URL of one of `schemes`; '' is unset. The value is never echoed (a password). */
+const serviceUrl = (schemes: readonly string[]) =>
+  z.preprocess(
+    blankIsUnset,
+    z
+      .string()
+      .refine((v) => schemes.some((s) => v.startsWith(`${s}//`)) && URL.canParse(v), {
+        error: `must be a ${schemes.map((s) => `${s}//`).join(' or ')} URL`,
+      })
+      .optional(),
+  );
 const csv = z
   .string()
   .default('')
@@ -80,6 +92,17 @@ export const envSchema = z.object({
   TRUSTED_PROXIES: csv,
   /** JSON file of channel namespaces; unset: the built-in ones (room, user, private). */
   CHANNELS_FILE: optionalPath,
+  /** Cluster mode (with REDIS_URL): the event log in PostgreSQL; unset, the embedded SQLite log. */
+  DATABASE_URL: serviceUrl(['postgres:', 'postgresql:']),
+  /** Cluster mode (with DATABASE_URL): fan-out, presence and history in Redis. */
+  REDIS_URL: serviceUrl(['redis:', 'rediss:']),
+  /** This node's name in a cluster (presence, logs); unset, one is generated at each start. */
+  NODE_ID: z.preprocess(
+    blankIsUnset,
+    z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: 'must be 1 to 64 letters, digits, dots, dashes or underscores' }).optional(),
+  ),
+  /** A node that could not follow the log this long stops serving until it has caught up. */
+  CLUSTER_FENCE_SECONDS: integer(1, 3600).default(DEFAULT_CLUSTER_FENCE_SECONDS),
 });
 
 export type RawEnv = z.input<typeof envSchema>;

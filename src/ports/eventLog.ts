@@ -1,6 +1,6 @@
 // The EventLog port: what the auth layer, the hub and the CLIs need from the log, whatever
-// holds it (SQLite in src/store today; a PostgreSQL binding would be one more folder that
-// implements this and is picked by the wiring in src/app).
+// holds it (SQLite in src/store, PostgreSQL for a cluster in src/store/postgres; the wiring
+// in src/app picks one).
 
 import type { BeaconEvent, RecordedEvent } from '../events/index.js';
 
@@ -27,6 +27,17 @@ export interface EventLog {
   subscribe(listener: CommitListener): () => void;
   /** The position of the last event this node knows to be committed. */
   lastPosition(): number;
+  /**
+   * Reads what other nodes committed up to the head now, into the folds and to subscribers:
+   * for a node that does not know a user or a token before it answers "unknown". Rejects
+   * with BeaconError('unavailable') when the log cannot be read. Immediate for a single writer.
+   */
+  catchUp(): Promise<void>;
+  /**
+   * Milliseconds since this node last knew itself current with the log: a node past
+   * CLUSTER_FENCE_SECONDS may be missing a revocation. Always 0 for a single writer.
+   */
+  lag(): number;
   /** False while appends cannot be trusted to commit (see each binding for when it recovers). */
   healthy(): boolean;
   stats(): Readonly<LogStats>;

@@ -123,6 +123,36 @@ describe('loadConfig', () => {
   test('an unknown NODE_ENV is refused', () => {
     configError(() => loadConfig({ NODE_ENV: 'staging' }), 'NODE_ENV');
   });
+
+  test('cluster settings: both URLs or neither, one alone names the missing one', () => {
+    const embedded = loadConfig({});
+    assert.equal(embedded.DATABASE_URL, undefined);
+    assert.equal(embedded.REDIS_URL, undefined);
+    assert.equal(embedded.CLUSTER_FENCE_SECONDS, 10);
+    const db = 'postgres://beacon:pw@db:5432/beacon';
+    const cluster = loadConfig({ DATABASE_URL: db, REDIS_URL: 'redis://cache:6379', CLUSTER_FENCE_SECONDS: '5', NODE_ID: 'node-a' });
+    assert.equal(cluster.DATABASE_URL, db);
+    assert.equal(cluster.CLUSTER_FENCE_SECONDS, 5);
+    assert.equal(cluster.NODE_ID, 'node-a');
+    assert.match(configError(() => loadConfig({ DATABASE_URL: db }), 'REDIS_URL').message, /with DATABASE_URL/);
+    assert.match(configError(() => loadConfig({ REDIS_URL: 'redis://cache' }), 'DATABASE_URL').message, /with REDIS_URL/);
+    assert.equal(loadConfig({ DATABASE_URL: '', REDIS_URL: ' ' }).DATABASE_URL, undefined, 'blank is unset');
+  });
+
+  test('a malformed DATABASE_URL is named without echoing it (it holds a password)', () => {
+    const err = configError(() => loadConfig({ DATABASE_URL: `mysql://u:${SECRET}@db/x`, REDIS_URL: 'redis://cache' }), 'DATABASE_URL');
+    assert.ok(!err.message.includes(SECRET));
+    assert.match(err.message, /postgres:\/\/ or postgresql:\/\//);
+    configError(() => loadConfig({ DATABASE_URL: 'postgres://db/x', REDIS_URL: 'http://cache' }), 'REDIS_URL');
+    configError(() => loadConfig({ CLUSTER_FENCE_SECONDS: '0' }), 'CLUSTER_FENCE_SECONDS');
+    configError(() => loadConfig({ NODE_ID: 'a b' }), 'NODE_ID');
+  });
+
+  test('NODE_ID defaults to a generated name, different at each start', () => {
+    const a = loadConfig({}).NODE_ID;
+    assert.match(a, /^node-[0-9a-f]{8}$/);
+    assert.notEqual(loadConfig({}).NODE_ID, a);
+  });
 });
 
 describe('resolveJwtKey', () => {
