@@ -23,6 +23,8 @@ import { portEffects } from './portEffects.js';
 import { createPresenceFeed } from './presenceFeed.js';
 import type { Timers } from './presenceFeed.js';
 import type { OnlineUserView } from './presence.js';
+import type { ChannelService } from '../channels/index.js';
+import { createChannelRouter, refusingRouter } from './channelRouter.js';
 
 /**
  * Topic of every authenticated connection. Presence is not public information, so
@@ -67,6 +69,8 @@ export interface HubDeps {
   timers?: Timers;
   /** Keep each connection's recent transitions for the inspector (costs XState's inspection). */
   recordTransitions?: boolean;
+  /** Channels; without them every channel request is answered `unavailable`. */
+  channels?: ChannelService;
 }
 
 export interface Hub {
@@ -77,6 +81,8 @@ export interface Hub {
   sessionsOf(userId: number): number;
   /** A live connection's recent transitions, oldest first ([] when not recorded). */
   transitionsOf(sid: string): TransitionRecord[];
+  /** Ends a user's local subscriptions with `unsubscribed` {channel, reason} (admin: account_disabled); how many. */
+  endSubscriptions(userId: number, reason: string): number;
   /** Presence as the bus reported it: for `GET /users` and metrics. */
   presence(): { users: OnlineUserView[]; count: number; connections: number };
   shutdown(): Promise<void>;
@@ -125,6 +131,7 @@ export function createHub(deps: HubDeps): Hub {
   function forget(actor: ConnectionActor, context: ConnectionContext, code: number, reason: string): void {
     live.remove(context.sid, actor, context.session);
     transitions?.forget(context.sid);
+    router.dropAll(context.sid);
     const s = context.session;
     if (s !== null) down({ type: 'ConnectionClosed', data: { sid: context.sid, userId: s.userId, code, reason } });
     if (drained !== undefined && live.size === 0) drained();
@@ -140,6 +147,7 @@ export function createHub(deps: HubDeps): Hub {
     }
   }
   bus.listen({ presence: (change) => feed.apply(change), users: deliverLocally });
+  const router = deps.channels === undefined ? refusingRouter() : createChannelRouter({ channels: deps.channels, bus, logger });
 
   function checkRevoked(self: ConnectionActor, jti: string): void {
     const code = revoked.recent(jti);
@@ -208,6 +216,8 @@ export function createHub(deps: HubDeps): Hub {
         const removed = dropDead(self);
         guarded('reply', () => void context.port.reply('connections_checked', { active: live.size, removed }, id));
       },
+      endChannels: ({ context }) => router.dropAll(context.sid),
+      channelRequest: ({ context, self }, { frame }) => router.handle(self, context, frame),
       connectionClosed: ({ context, self }) => {
         const closing = context.closing ?? { code: CloseCode.normal, reason: '' };
         forget(self, context, closing.code, closing.reason);
@@ -251,12 +261,15 @@ export function createHub(deps: HubDeps): Hub {
     },
 
     onCommitted(events) {
-      // Presence comes from the bus; from the log the hub needs revocations, kicks and disables.
+      // Presence comes from the bus; from the log the hub needs revocations, kicks, disables and membership removals.
       for (const event of events) {
+        if (event.type === 'ChannelMemberRemoved') router.membershipRemoved(event.data.channel, event.data.userId);
         if (event.type === 'UserDisabled' || event.type === 'UserKicked') {
+          const disabled = event.type === 'UserDisabled';
+          // Subscriptions hear why they end before the socket does.
+          if (disabled) router.endUser(event.data.userId, 'account_disabled');
           // A disable commits before the revocation it comes with, so the user hears 4006, not 4001.
-          const code = event.type === 'UserDisabled' ? 'account_disabled' : 'kicked';
-          for (const actor of live.connectionsOf(event.data.userId)) actor.send({ type: 'REVOKE', code });
+          for (const actor of live.connectionsOf(event.data.userId)) actor.send({ type: 'REVOKE', code: disabled ? 'account_disabled' : 'kicked' });
           continue;
         }
         if (event.type !== 'TokenRevoked') continue;
@@ -275,6 +288,7 @@ export function createHub(deps: HubDeps): Hub {
     transitionsOf: (sid) => transitions?.of(sid) ?? [],
 
     presence: () => feed.view(),
+    endSubscriptions: (userId, reason) => router.endUser(userId, reason),
 
     shutdown() {
       draining = true;

@@ -13,6 +13,8 @@ export interface ConnectionSummary {
   ageMs: number;
   transport: ConnectionPort['transport'];
   remoteAddress: string;
+  /** The channels the connection is subscribed to (or subscribing), sorted. */
+  channels: string[];
 }
 
 export function summarize(actor: ConnectionActor, now: number): ConnectionSummary {
@@ -26,5 +28,6 @@ export function summarize(actor: ConnectionActor, now: number): ConnectionSummar
     ageMs: now - context.connectedAt,
     transport: context.port.transport,
     remoteAddress: context.port.remoteAddress,
+    channels: [...context.channels].sort(),
   };
 }

@@ -1,9 +1,11 @@
 // The admin API's wiring: the key check from the core's admin key, the service over the
-// event log, the users projection and the hub, and the routes the HTTP side composes.
+// event log, the users projection, the hub and the channel service, and the routes the
+// HTTP side composes.
 // Without a key, there are no admin routes (every /admin/* is a 404).
 
 import { adminKeyCheck, createAdminRoutes, createAdminService, type AdminConnection, type AdminHub, type AdminKeyCheck, type AdminRoutes } from '../admin/index.js';
 import type { Hub } from '../actors/index.js';
+import type { ChannelService } from '../channels/index.js';
 import type { Metrics } from '../http/metrics.js';
 import type { Core } from './core.js';
 
@@ -14,7 +16,7 @@ export interface Admin {
 }
 
 /** The hub as the admin API sees it: rows of section 7's shape, and the kick. */
-export function adminHubOf(hub: Hub, node: string, channelsOf: (sid: string) => string[] = () => []): AdminHub {
+export function adminHubOf(hub: Hub, node: string): AdminHub {
   return {
     connections(filter) {
       const rows: AdminConnection[] = [];
@@ -29,7 +31,7 @@ export function adminHubOf(hub: Hub, node: string, channelsOf: (sid: string) => 
           remote_address: s.remoteAddress,
           connected_at: s.connectedAt,
           state: s.state,
-          channels: channelsOf(s.sid),
+          channels: s.channels,
         });
       }
       return rows;
@@ -42,7 +44,8 @@ export function adminHubOf(hub: Hub, node: string, channelsOf: (sid: string) => 
   };
 }
 
-export function buildAdmin(core: Core, hub: Hub, metrics: Pick<Metrics, 'adminAction'>): Admin {
+export function buildAdmin(core: Core, parts: { hub: Hub; channels: ChannelService }, metrics: Pick<Metrics, 'adminAction'>): Admin {
+  const { hub, channels } = parts;
   const { store, config } = core;
   const key = core.adminKey === undefined ? undefined : adminKeyCheck(core.adminKey.key);
   const adminHub = adminHubOf(hub, config.NODE_ID);
@@ -54,7 +57,8 @@ export function buildAdmin(core: Core, hub: Hub, metrics: Pick<Metrics, 'adminAc
     log: store,
     hub: adminHub,
     namespaces: config.CHANNEL_NAMESPACES,
+    channels,
     onAction: (kind) => metrics.adminAction(kind),
   });
-  return { key, routes: createAdminRoutes({ key, service, hub: adminHub, log: store }) };
+  return { key, routes: createAdminRoutes({ key, service, hub: adminHub, log: store, channels }) };
 }

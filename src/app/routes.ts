@@ -38,8 +38,9 @@ export async function startHttp(
     hashQueue: () => ({ queued: hasher.queueDepth(), busy: hasher.busy() }),
     eventLog: () => store.stats(),
     connections: () => hub.size,
+    channels: () => sockets.channels.stats,
   });
-  const admin = buildAdmin(core, hub, metrics);
+  const admin = buildAdmin(core, sockets, metrics);
   const table = createRoutes({
     auth,
     onlineUserIds: () => new Set(hub.presence().users.map((u) => u.user_id)),
