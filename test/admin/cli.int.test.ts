@@ -63,6 +63,24 @@ describe('npm run admin', () => {
     assert.match((await run(['remove', 'private:cli', 'cli_bob'])).stdout, /member: false/);
   });
 
+  test('publish, channels, presence and history as tables', async () => {
+    const ws = await wsUser(t.http, 'cli_carol');
+    const sub = await within(ws.client.request('subscribe', { channel: 'room:cli' }), 10_000, 'subscribe');
+    assert.equal(sub.event, 'subscribed', JSON.stringify(sub));
+    const pub = await cli(['publish', 'room:cli', '{"notice":"hello"}', '--url', t.http]);
+    assert.equal(pub.code, 0, pub.stderr);
+    assert.match(pub.stdout, /channel: room:cli\noffset: 1/);
+    const got = await within(ws.client.next('publication'), 10_000, 'publication');
+    assert.equal(got.data.from, null);
+    assert.match((await cli(['channels', '--url', t.http])).stdout, /^CHANNEL\s+SUBSCRIBERS\s+USERS\n(.*\n)*room:cli\s+1\s+1$/m);
+    assert.match((await cli(['presence', 'room:cli', '--url', t.http])).stdout, /room:cli: 1 user\(s\)\nUSERNAME\s+USER_ID\s+CONNECTIONS\ncli_carol\s+\d+\s+1/);
+    assert.match((await cli(['history', 'room:cli', '--limit', '5', '--url', t.http])).stdout, /^1\s+-\s+\{"notice":"hello"\}/m);
+    const unknown = await cli(['presence', 'nons:x', '--url', t.http]);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /^admin: unknown_channel: /);
+    await ws.client.close();
+  });
+
   test('every failure is one line on stderr and exit 1; usage errors exit 2', async () => {
     const unknown = await cli(['disable', 'nobody_here', '--url', t.http]);
     assert.equal(unknown.code, 1);

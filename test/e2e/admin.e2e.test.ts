@@ -91,6 +91,11 @@ describe('Admin tab', { timeout: 180_000 }, () => {
     await u.locator('#status-text', { hasText: '4005 disconnected by an administrator' }).waitFor();
     await u.screenshot({ path: join(OUT, 'kicked-user.png') });
 
+    // Publish as the server: the answer names the channel and the offset.
+    await o.locator('#admin-publish-channel').fill('room:e2e-admin');
+    await o.locator('#admin-publish-button').click();
+    await o.locator('#admin-publish-result[data-kind="ok"]', { hasText: 'Published to room:e2e-admin at offset 1' }).waitFor();
+
     // The event log, live, newest first, filtered by type and user.
     await o.locator('#admin-events .admin-event[data-type="UserKicked"]', { hasText: 'username=kick_e2e' }).waitFor();
     await o.getByLabel('Type').selectOption('UserKicked');
