@@ -10,6 +10,7 @@ import type { Bus } from '../ports/index.js';
 import { connectionMachine } from './connectionMachine.js';
 import type { ConnectionContext, ConnectionEnv } from './connectionMachine.js';
 import { createRevocationMemory } from './revocations.js';
+import { applyCommitted } from './committed.js';
 import { createTransitionLog, type TransitionRecord } from './transitions.js';
 import { summarize, type ConnectionSummary } from './summary.js';
 import { ConnectionRegistry } from './registry.js';
@@ -261,21 +262,7 @@ export function createHub(deps: HubDeps): Hub {
     },
 
     onCommitted(events) {
-      // Presence comes from the bus; from the log the hub needs revocations, kicks, disables and membership removals.
-      for (const event of events) {
-        if (event.type === 'ChannelMemberRemoved') router.membershipRemoved(event.data.channel, event.data.userId);
-        if (event.type === 'UserDisabled' || event.type === 'UserKicked') {
-          const disabled = event.type === 'UserDisabled';
-          // Subscriptions hear why they end before the socket does.
-          if (disabled) router.endUser(event.data.userId, 'account_disabled');
-          // A disable commits before the revocation it comes with, so the user hears 4006, not 4001.
-          for (const actor of live.connectionsOf(event.data.userId)) actor.send({ type: 'REVOKE', code: disabled ? 'account_disabled' : 'kicked' });
-          continue;
-        }
-        if (event.type !== 'TokenRevoked') continue;
-        const code = revoked.remember(event.data.jti, event.data.reason);
-        for (const actor of live.holdersOf(event.data.jti)) actor.send({ type: 'REVOKE', code });
-      }
+      applyCommitted(events, { live, router, revoked });
     },
 
     snapshot() {
