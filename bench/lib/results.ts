@@ -7,6 +7,7 @@ import type { Ladder, SaturateFigures, StormFigures } from '../scenarios/echo.js
 import type { ChannelFanoutFigures } from '../scenarios/channels.js';
 import type { FanoutFigures } from '../scenarios/fanout.js';
 import type { PublishLoadFigures } from '../scenarios/history.js';
+import type { ClusterResults } from '../scenarios/clusterRun.js';
 import type { PeerKind } from './peers.js';
 
 export type PeerKey = PeerKind | 'beacon-tls';
@@ -36,6 +37,8 @@ export interface Results {
   seconds: number;
   peers: Partial<Record<PeerKey, PeerResults>>;
   eventlog?: EventLogFigures;
+  /** Scenario 10: Beacon on 3 nodes and on 1, Socket.IO on 3 nodes with its Redis adapter. */
+  cluster?: ClusterResults;
   targets: TargetResult[];
 }
 
@@ -87,6 +90,16 @@ export function judgeTargets(r: Results): TargetResult[] {
     const missing = failure === undefined ? undefined : `not measured, Beacon's step failed: ${failure}`;
     add(`Channel fan-out deliveries per server CPU-s at N=${n} ≥ 5× Socket.IO rooms`, both(perCpu, s), (v) => v >= 5, (v) => `${fmt(v)}× (deliveries/s: ${fmt(both(perSec, s))}×${note})`, missing);
     add(`Channel fan-out deliveries per server CPU-s at N=${n} ≥ 0.8× raw uWS topics`, both(perCpu, u), (v) => v >= 0.8, (v) => `${fmt(v)}× (deliveries/s: ${fmt(both(perSec, u))}×${note})`, missing);
+  }
+  for (const n of new Set((r.cluster?.beacon3?.fanout ?? []).concat(r.cluster?.socketio3?.fanout ?? []).map((f) => f.subscribers))) {
+    const bc = r.cluster?.beacon3?.fanout.find((f) => f.subscribers === n);
+    const sc = r.cluster?.socketio3?.fanout.find((f) => f.subscribers === n);
+    const failure = r.cluster?.beacon3?.errors.find((e) => e.startsWith(`cluster fan-out to ${n}`) || e.startsWith('start'));
+    const marks = [bc, sc].flatMap((f, i) => (f === undefined ? [] : [f.lost > 0 ? `${['Beacon', 'Socket.IO'][i]}: ${f.lost} lost` : '', f.clientBound ? `${['Beacon', 'Socket.IO'][i]}: client-bound` : ''])).filter((x) => x !== '');
+    add(`Cluster fan-out (3 nodes) deliveries per server CPU-s at N=${n} ≥ 3× Socket.IO with its Redis adapter`, ratio(bc?.deliveriesPerCpuSecond, sc?.deliveriesPerCpuSecond), (v) => v >= 3, (v) =>
+      `${fmt(v)}× (deliveries/s: ${fmt(ratio(bc?.deliveriesPerSecond, sc?.deliveriesPerSecond))}×${marks.length === 0 ? '' : `; marked: ${marks.join('; ')}`})`,
+      failure === undefined ? undefined : `not measured, Beacon's step failed: ${failure}`,
+    );
   }
   const rss = b?.memory?.rssPerConnection;
   add('Idle authenticated connection ≤ 8 KB RSS', rss, (v) => v <= 8 * 1024, (v) => `${fmt(v / 1024, 1)} KB`);
