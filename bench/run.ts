@@ -218,7 +218,9 @@ async function runTls(peer: Peer, target: NonNullable<Peer['tlsTarget']>): Promi
 }
 
 try {
-  for (const kind of opts.peers) {
+  // Scenarios that start servers of their own (the cluster's, the event log's) need no peer here.
+  const perPeer = [...opts.scenarios].some((s) => s !== 'cluster' && s !== 'eventlog');
+  for (const kind of perPeer ? opts.peers : []) {
     await runPeer(kind);
     if (kind === 'beacon' && want('history')) await runBeaconHistory();
   }

@@ -1,4 +1,4 @@
-// The shape of a run's results (what latest.json holds) and the targets of issues 5 and 12,
+// The shape of a run's results (what latest.json holds) and the targets of issues 5, 12 and 14,
 // judged from figures measured in the same run.
 
 import type { EventLogFigures } from '../scenarios/eventlog.js';
@@ -99,6 +99,14 @@ export function judgeTargets(r: Results): TargetResult[] {
     add(`Cluster fan-out (3 nodes) deliveries per server CPU-s at N=${n} ≥ 3× Socket.IO with its Redis adapter`, ratio(bc?.deliveriesPerCpuSecond, sc?.deliveriesPerCpuSecond), (v) => v >= 3, (v) =>
       `${fmt(v)}× (deliveries/s: ${fmt(ratio(bc?.deliveriesPerSecond, sc?.deliveriesPerSecond))}×${marks.length === 0 ? '' : `; marked: ${marks.join('; ')}`})`,
       failure === undefined ? undefined : `not measured, Beacon's step failed: ${failure}`,
+    );
+  }
+  const rev = r.cluster?.beacon3;
+  if (rev !== undefined) {
+    const failed = rev.errors.find((e) => e.startsWith('revocation') || e.startsWith('start'));
+    add('Revocation across nodes: logout on A to close on B and C, p99 < 250 ms', rev.revocation?.close.p99, (v) => v < 250, (v) =>
+      `${fmt(v)} ms (max ${fmt(rev.revocation?.close.max)} ms; after the logout's answer p99 ${fmt(rev.revocation?.afterAnswer.p99)} ms)`,
+      failed === undefined ? undefined : `not measured, Beacon's step failed: ${failed}`,
     );
   }
   const rss = b?.memory?.rssPerConnection;

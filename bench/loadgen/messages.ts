@@ -122,6 +122,12 @@ export interface RevokeResult extends Usage {
   hist: string;
   /** The logout's own answer time (the revocation committed to the log). */
   logoutHist: string;
+  /** From the logout's answer to the last close (the revocation's travel once committed). */
+  afterAnswerHist: string;
+  /** From the login's answer on node A until every other node accepted the token (opened its socket). */
+  acceptHist: string;
+  /** Opens refused with token_revoked meanwhile (a node that had not read the login yet), retried. */
+  refusedOpens: number;
   /** Close codes seen, with counts (4001: token revoked). */
   closeCodes: Record<string, number>;
 }

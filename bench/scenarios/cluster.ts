@@ -14,7 +14,9 @@ import { clientUtilisation, sleep, type Ctx } from './context.js';
 /** One publication every 12 ms (~83/s): under Beacon's 100 frames/s per socket, whatever the server. */
 export const PUBLISH_GAP_MS = 12;
 const CLIENT_BOUND = 0.85;
-const COLLECT_TIMEOUT_MS = 60_000;
+/** Waits for deliveries: a burst may queue for long on a slow peer; a single publication should not. */
+const BURST_TIMEOUT_MS = 60_000;
+const SINGLE_TIMEOUT_MS = 5_000;
 
 /** The servers under test: nodes (the first is node A, the publisher's) and the engines they share. */
 export interface ServerGroup {
@@ -83,7 +85,8 @@ interface Round {
 
 async function round(ctx: Ctx, from: string, burst: number, gapMs?: number): Promise<Round> {
   const group = nextGroup++;
-  const collecting = ctx.workers.all<ChanCollectResult>((i) => ({ cmd: 'chanCollect', channel: FANOUT_CHANNEL, group, expectedPerConn: burst, expectedAcks: i === 0 ? burst : 0, timeoutMs: COLLECT_TIMEOUT_MS }));
+  const timeoutMs = burst === 1 ? SINGLE_TIMEOUT_MS : BURST_TIMEOUT_MS;
+  const collecting = ctx.workers.all<ChanCollectResult>((i) => ({ cmd: 'chanCollect', channel: FANOUT_CHANNEL, group, expectedPerConn: burst, expectedAcks: i === 0 ? burst : 0, timeoutMs }));
   const sent = await ctx.workers.call<ChanSendResult>(0, { cmd: 'chanSend', channel: FANOUT_CHANNEL, group, burst, perSender: burst, from, ...(gapMs === undefined ? {} : { gapMs }) });
   const rs = await collecting;
   const byServer = new Map<string, { subscribers: number; received: number }>();
@@ -175,8 +178,12 @@ export interface RevocationFigures {
   rounds: number;
   /** Logout request on node A to the close of the token's last socket on nodes B and C, ms. */
   close: Latency;
-  /** The logout's own answer (committed to the log), ms. */
+  /** The logout's own answer (committed to the log), ms; and from that answer to the last close. */
   logout: Latency;
+  afterAnswer: Latency;
+  /** Login answered on node A until nodes B and C accept the token, ms; and their refusals meanwhile. */
+  accept: Latency;
+  refusedOpens: number;
   closeCodes: Record<string, number>;
 }
 
@@ -185,5 +192,5 @@ export async function crossNodeRevocation(ctx: Ctx, group: ServerGroup, users: A
   const [a, ...others] = group.nodes;
   if (a === undefined || others.length === 0) throw new Error('revocation across nodes needs at least two nodes');
   const r = await ctx.workers.call<RevokeResult>(0, { cmd: 'revoke', loginBase: a.httpBase, watch: others.map((n) => n.target), users, rounds, timeoutMs: 5_000 });
-  return { rounds: r.rounds, close: summarize(merge([r.hist])), logout: summarize(merge([r.logoutHist])), closeCodes: r.closeCodes };
+  return { rounds: r.rounds, close: summarize(merge([r.hist])), logout: summarize(merge([r.logoutHist])), afterAnswer: summarize(merge([r.afterAnswerHist])), accept: summarize(merge([r.acceptHist])), refusedOpens: r.refusedOpens, closeCodes: r.closeCodes };
 }
