@@ -91,7 +91,10 @@ export function judgeTargets(r: Results): TargetResult[] {
     add(`Channel fan-out deliveries per server CPU-s at N=${n} ≥ 5× Socket.IO rooms`, both(perCpu, s), (v) => v >= 5, (v) => `${fmt(v)}× (deliveries/s: ${fmt(both(perSec, s))}×${note})`, missing);
     add(`Channel fan-out deliveries per server CPU-s at N=${n} ≥ 0.8× raw uWS topics`, both(perCpu, u), (v) => v >= 0.8, (v) => `${fmt(v)}× (deliveries/s: ${fmt(both(perSec, u))}×${note})`, missing);
   }
-  for (const n of new Set((r.cluster?.beacon3?.fanout ?? []).concat(r.cluster?.socketio3?.fanout ?? []).map((f) => f.subscribers))) {
+  // Sizes measured by either side, or whose Beacon step failed (so the failure is judged too).
+  const failedSizes = (r.cluster?.beacon3?.errors ?? []).flatMap((e) => /^cluster fan-out to (\d+)/.exec(e)?.slice(1).map(Number) ?? []);
+  const clusterSizes = new Set([...(r.cluster?.beacon3?.fanout ?? []), ...(r.cluster?.socketio3?.fanout ?? [])].map((f) => f.subscribers).concat(failedSizes));
+  for (const n of [...clusterSizes].sort((x, y) => x - y)) {
     const bc = r.cluster?.beacon3?.fanout.find((f) => f.subscribers === n);
     const sc = r.cluster?.socketio3?.fanout.find((f) => f.subscribers === n);
     const failure = r.cluster?.beacon3?.errors.find((e) => e.startsWith(`cluster fan-out to ${n}`) || e.startsWith('start'));
