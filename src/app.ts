@@ -7,6 +7,7 @@ import type { Config } from './config/index.js';
 import { BLACKLIST_PRUNE_INTERVAL_MS } from './constants.js';
 import type { Loggers } from './log.js';
 import type { Hub } from './actors/index.js';
+import type { ChannelHistory, ChannelService } from './channels/index.js';
 import type { EventLog, Projections } from './ports/index.js';
 import { buildCore, buildSockets, createClosers, startHttp, type CoreOptions, type Phase } from './app/index.js';
 import { describeLogHolder } from './store/index.js';
@@ -16,7 +17,13 @@ import { join } from 'node:path';
 export const VERSION = '0.1.0';
 
 /** What a start may be given besides the config (clock, ids, ports and loggers for tests). */
-export type BeaconOptions = CoreOptions;
+export interface BeaconOptions extends CoreOptions {
+  /**
+   * Wraps the channel history the server uses (tests: a store with latency, as a remote one
+   * would have, so that publications land while a subscription is being set up).
+   */
+  wrapHistory?: (history: ChannelHistory) => ChannelHistory;
+}
 
 export interface Beacon {
   readonly config: Config;
@@ -26,6 +33,8 @@ export interface Beacon {
   readonly auth: AuthService;
   readonly loggers: Loggers;
   readonly hub: Hub;
+  /** The channel service (publish, list, presence, history, channelsOf): the admin API's way in. */
+  readonly channels: ChannelService;
   /** Graceful stop: refuse new work, finish in-flight requests, close the log. Idempotent. */
   stop(reason?: string): Promise<void>;
   /**
@@ -45,13 +54,13 @@ export async function startBeacon(options: BeaconOptions): Promise<Beacon> {
 
   // A start that fails half-way releases what it built (the log above all) before it reports.
   const startParts = async () => {
-    const sockets = buildSockets(core, closers);
+    const sockets = buildSockets(core, closers, options.wrapHistory === undefined ? {} : { wrapHistory: options.wrapHistory });
     const http = await startHttp(core, sockets, { phase: () => phase, ephemeralPorts: options.ephemeralPorts === true }, closers);
     sockets.attach(() => http.server.apps);
     await store.append([{ type: 'ServerStarted', data: { pid: process.pid, version: VERSION } }]);
-    return { hub: sockets.hub, http };
+    return { hub: sockets.hub, channels: sockets.channels, http };
   };
-  const { hub, http } = await startParts().catch(async (err: unknown) => {
+  const { hub, channels, http } = await startParts().catch(async (err: unknown) => {
     await closeAll();
     if (core.ownsLoggers) await loggers.close();
     throw err;
@@ -94,6 +103,7 @@ export async function startBeacon(options: BeaconOptions): Promise<Beacon> {
     auth,
     loggers,
     hub,
+    channels,
     stop,
     reloadTls: () => http.reloadTls(),
   };

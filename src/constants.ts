@@ -141,6 +141,12 @@ export const NAMESPACE_NAME_PATTERN = /^[a-z][a-z0-9_-]*$/;
 export const MAX_NAMESPACES = 64;
 /** A connection holding this many subscriptions is refused the next (`too_many_subscriptions`). */
 export const MAX_SUBSCRIPTIONS_PER_CONNECTION = 128;
+/**
+ * `subscribe` / `unsubscribe` frames a connection may send per second beyond the general
+ * frame rate: a client that reconnects resubscribes every channel at once (up to 128), and
+ * that must not be throttled. Past this budget they count like any other frame.
+ */
+export const WS_SUBSCRIPTION_FRAMES_PER_SECOND = 2 * MAX_SUBSCRIPTIONS_PER_CONNECTION;
 /** Largest `history_size` a namespace may keep per channel. */
 export const CHANNEL_HISTORY_SIZE_MAX = 1000;
 /** Longest `history_ttl_seconds` a namespace may set (one year). */

@@ -6,9 +6,10 @@
 import { spawnChild, stopChild } from 'xstate';
 import { CloseCode } from '../constants.js';
 import { ERRORS } from '../errors.js';
-import { AUTH_TIMEOUT_REASON, CLIENT_CLOSE_REASON, SHUTDOWN_REASON, defaultEnv } from './connectionTypes.js';
+import { AUTH_TIMEOUT_REASON, CLIENT_CLOSE_REASON, NO_CHANNELS, SHUTDOWN_REASON, defaultEnv } from './connectionTypes.js';
 import { authFailureCode } from '../auth/session.js';
 import { base, echoOf, endOf, liveState, pongOf, reply } from './connectionSetup.js';
+import { channelRequests, channelsNotAuthenticated } from './channelTransitions.js';
 
 export * from './connectionTypes.js';
 
@@ -112,6 +113,7 @@ export const connectionMachine = base.createMachine({
     pending: null,
     failure: null,
     closing: null,
+    channels: NO_CHANNELS,
   }),
   entry: {
     type: 'greet',
@@ -136,6 +138,7 @@ export const connectionMachine = base.createMachine({
           actions: { type: 'startPending', params: ({ event }) => ({ id: event.id, username: event.data.username }) },
         },
         authenticated_message: { actions: notAuthenticated },
+        ...channelsNotAuthenticated,
       },
     },
     registering: {
@@ -174,6 +177,7 @@ export const connectionMachine = base.createMachine({
         ...live.on,
         register_user: { actions: registrationBusy },
         authenticated_message: { actions: notAuthenticated },
+        ...channelsNotAuthenticated,
       },
     },
     authenticated: {
@@ -245,11 +249,14 @@ export const connectionMachine = base.createMachine({
           ],
         },
         REVOKE: { target: 'revoked', actions: { type: 'fail', params: ({ event }) => ({ code: event.code, id: undefined }) } },
+        ...channelRequests,
       },
     },
     revoked: {
       // Answer, announce, close; then wait for the transport to confirm (or give up after a grace).
       entry: [
+        // The session is over: its channels end now, not when the transport confirms the close.
+        'endChannels',
         {
           type: 'reply',
           params: ({ context }) => {

@@ -7,7 +7,7 @@ import { CloseCode } from '../constants.js';
 import { ERRORS, closeCodeOf } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
 import { AuthFailure, type Session } from '../auth/session.js';
-import type { FrameOf } from './frames.js';
+import type { ChannelEventName, FrameOf } from './frames.js';
 import type { Farewell, Greeting } from './ports.js';
 import { MAX_TIMER_MS, REVOKED_CLOSE_GRACE_MS } from './connectionTypes.js';
 import type { ConnectionContext, ConnectionEvent, ConnectionInput, SendParams, VerifyInput } from './connectionTypes.js';
@@ -67,12 +67,22 @@ export const base = setup({
     publishMessage: (_: unknown, _params: { frame: FrameOf<'authenticated_message'> }) => noop(),
     sendOnlineUsers: (_: unknown, _params: { id: number | undefined }) => noop(),
     checkConnections: (_: unknown, _params: { id: number | undefined }) => noop(),
+    /** Every subscription of the connection ends (revoked, expired, closing). */
+    endChannels: noop,
+    /** A channel request of an authenticated connection, for the hub's channel router. */
+    channelRequest: (_: unknown, _params: { frame: FrameOf<ChannelEventName> }) => noop(),
     /** Leave every index and record ConnectionClosed. */
     connectionClosed: noop,
     // Context updates.
     startPending: assign((_, params: { id: number | undefined; username: string }) => ({ pending: params })),
     adoptSession: assign((_, params: { session: Session }) => ({ session: params.session, pending: null })),
     fail: assign((_, params: { code: ErrorCode; id: number | undefined }) => ({ failure: params, pending: null })),
+    channelAdded: assign(({ context }, params: { channel: string }) => ({ channels: new Set(context.channels).add(params.channel) })),
+    channelRemoved: assign(({ context }, params: { channel: string }) => {
+      const channels = new Set(context.channels);
+      channels.delete(params.channel);
+      return { channels };
+    }),
     noteClose: assign(({ context }, params: { code: number; reason: string }) => ({
       closing: context.closing ?? params,
     })),

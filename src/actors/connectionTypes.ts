@@ -16,6 +16,8 @@ export const REVOKED_CLOSE_GRACE_MS = 1_000;
 export const AUTH_TIMEOUT_REASON = 'Authentication timeout';
 export const SHUTDOWN_REASON = 'Server shutting down';
 export const CLIENT_CLOSE_REASON = 'Client disconnected';
+/** Every connection starts with this one empty set (most never subscribe: no Set each). */
+export const NO_CHANNELS: ReadonlySet<string> = new Set<string>();
 
 /** Per-server settings every connection shares (one object, referenced from each context). */
 export interface ConnectionEnv {
@@ -52,6 +54,11 @@ export interface ConnectionContext {
   failure: { code: ErrorCode; id: number | undefined } | null;
   /** How the socket ended, recorded in ConnectionClosed. The first cause wins. */
   closing: { code: number; reason: string } | null;
+  /**
+   * The channels this connection is subscribed to (those being set up included). The hub's
+   * channel router decides and tells the machine; closing the connection ends them all.
+   */
+  channels: ReadonlySet<string>;
 }
 
 export type ConnectionEvent =
@@ -61,6 +68,8 @@ export type ConnectionEvent =
   | { type: 'SHUTDOWN' }
   | { type: 'SOCKET_CLOSED'; code: number; reason: string }
   | { type: 'REVOKE'; code: RevokeCode }
+  | { type: 'CHANNEL_ADDED'; channel: string }
+  | { type: 'CHANNEL_REMOVED'; channel: string }
   | { type: 'xstate.done.actor.refresh'; output: Session }
   | { type: 'xstate.error.actor.refresh'; error: unknown };
 

@@ -3,7 +3,7 @@
 // transport calls. A parsed frame is already the connection machine's event.
 
 import { z } from 'zod';
-import { MAX_TOKEN_LENGTH, MAX_WS_JSON_DEPTH } from '../constants.js';
+import { CHANNEL_HISTORY_LIMIT_MAX, MAX_TOKEN_LENGTH, MAX_WS_JSON_DEPTH } from '../constants.js';
 
 /** `authenticated_message.text` longer than this (UTF-16 code units) is an invalid message. */
 export const MAX_TEXT_LENGTH = 4_096;
@@ -37,6 +37,23 @@ export const PingData = z.union([
   z.null(),
   z.strictObject({ t: z.union([z.number(), shortText]).optional() }),
 ]);
+/**
+ * Channel names are checked by the channels module (a bad one is `invalid_channel`, not an
+ * invalid message); here only that it is a string. The frame limit bounds its length.
+ */
+const channelName = z.string();
+/** A position a client saw: `{offset, epoch}` of the channel's last publication it got. */
+export const StreamPositionData = z.strictObject({ offset: z.int().nonnegative(), epoch: z.string().max(MAX_SHORT_FIELD_LENGTH) });
+/** `since: null` (a client's None) is no position, as an absent one. */
+const noPosition = StreamPositionData.nullish().transform((v) => v ?? undefined);
+export const SubscribeData = z.strictObject({ channel: channelName, since: noPosition });
+export const ChannelOnlyData = z.strictObject({ channel: channelName });
+export const PublishData = z.strictObject({ channel: channelName, data: z.unknown().optional() });
+export const HistoryData = z.strictObject({
+  channel: channelName,
+  since: noPosition,
+  limit: z.int().min(1).max(CHANNEL_HISTORY_LIMIT_MAX).nullish().transform((v) => v ?? undefined),
+});
 export const DisconnectData = z.union([z.undefined(), z.null(), z.strictObject({ reason: shortText.optional() })]);
 
 const dataSchemas = {
@@ -48,7 +65,16 @@ const dataSchemas = {
   get_online_users: noData,
   check_connections: noData,
   disconnect: DisconnectData,
+  subscribe: SubscribeData,
+  unsubscribe: ChannelOnlyData,
+  publish: PublishData,
+  channel_presence: ChannelOnlyData,
+  history: HistoryData,
 } as const;
+
+/** The channel requests: authenticated only, handled by the hub's channel router. */
+export const CHANNEL_EVENT_NAMES = ['subscribe', 'unsubscribe', 'publish', 'channel_presence', 'history'] as const;
+export type ChannelEventName = (typeof CHANNEL_EVENT_NAMES)[number];
 
 export type ClientEventName = keyof typeof dataSchemas;
 export const CLIENT_EVENT_NAMES = Object.freeze(Object.keys(dataSchemas)) as readonly ClientEventName[];

@@ -22,6 +22,8 @@ import { portEffects } from './portEffects.js';
 import { createPresenceFeed } from './presenceFeed.js';
 import type { Timers } from './presenceFeed.js';
 import type { OnlineUserView } from './presence.js';
+import type { ChannelService } from '../channels/index.js';
+import { createChannelRouter, refusingRouter } from './channelRouter.js';
 
 /**
  * Topic of every authenticated connection. Presence is not public information, so
@@ -64,12 +66,16 @@ export interface HubDeps {
   presenceWindowMs?: number;
   /** Timers for actor delays and presence windows; default the global ones (tests: SimulatedClock). */
   timers?: Timers;
+  /** Channels; without them every channel request is answered `unavailable`. */
+  channels?: ChannelService;
 }
 
 export interface Hub {
   open(port: ConnectionPort, opts: { sid: string; session?: Session }): ConnectionHandle;
   onCommitted(events: readonly RecordedEvent[]): void;
   snapshot(): ConnectionSummary[];
+  /** Ends a user's local subscriptions with `unsubscribed` {channel, reason} (admin: account_disabled); how many. */
+  endSubscriptions(userId: number, reason: string): number;
   /** Presence as the bus reported it: for `GET /users` and metrics. */
   presence(): { users: OnlineUserView[]; count: number; connections: number };
   shutdown(): Promise<void>;
@@ -116,6 +122,7 @@ export function createHub(deps: HubDeps): Hub {
   /** Leaves every index and records the end of an authenticated connection. */
   function forget(actor: ConnectionActor, context: ConnectionContext, code: number, reason: string): void {
     live.remove(context.sid, actor, context.session);
+    router.dropAll(context.sid);
     const s = context.session;
     if (s !== null) down({ type: 'ConnectionClosed', data: { sid: context.sid, userId: s.userId, code, reason } });
     if (drained !== undefined && live.size === 0) drained();
@@ -131,6 +138,7 @@ export function createHub(deps: HubDeps): Hub {
     }
   }
   bus.listen({ presence: (change) => feed.apply(change), users: deliverLocally });
+  const router = deps.channels === undefined ? refusingRouter() : createChannelRouter({ channels: deps.channels, bus, logger });
 
   function checkRevoked(self: ConnectionActor, jti: string): void {
     const code = revoked.recent(jti);
@@ -199,6 +207,8 @@ export function createHub(deps: HubDeps): Hub {
         const removed = dropDead(self);
         guarded('reply', () => void context.port.reply('connections_checked', { active: live.size, removed }, id));
       },
+      endChannels: ({ context }) => router.dropAll(context.sid),
+      channelRequest: ({ context, self }, { frame }) => router.handle(self, context, frame),
       connectionClosed: ({ context, self }) => {
         const closing = context.closing ?? { code: CloseCode.normal, reason: '' };
         forget(self, context, closing.code, closing.reason);
@@ -242,8 +252,9 @@ export function createHub(deps: HubDeps): Hub {
     },
 
     onCommitted(events) {
-      // Presence comes from the bus; from the log the hub needs only revocations.
+      // Presence comes from the bus; from the log the hub needs revocations and membership removals.
       for (const event of events) {
+        if (event.type === 'ChannelMemberRemoved') router.membershipRemoved(event.data.channel, event.data.userId);
         if (event.type !== 'TokenRevoked') continue;
         const code = revoked.remember(event.data.jti, event.data.reason);
         for (const actor of live.holdersOf(event.data.jti)) actor.send({ type: 'REVOKE', code });
@@ -256,6 +267,7 @@ export function createHub(deps: HubDeps): Hub {
     },
 
     presence: () => feed.view(),
+    endSubscriptions: (userId, reason) => router.endUser(userId, reason),
 
     shutdown() {
       draining = true;

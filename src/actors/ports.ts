@@ -42,6 +42,8 @@ export interface ConnectionPort {
   close(code: number, reason: string): void;
   /** Join a broadcast topic (uWS topics, Socket.IO rooms); closing the socket leaves them all. */
   subscribe(topic: string): void;
+  /** Leave a broadcast topic (a channel the connection unsubscribed from). */
+  unsubscribe(topic: string): void;
   /** Whether the peer answered the last liveness check (for `check_connections`). */
   isAlive(): boolean;
 }

@@ -12,6 +12,8 @@ export interface ConnectionSummary {
   connectedAt: number;
   ageMs: number;
   transport: ConnectionPort['transport'];
+  /** The channels the connection is subscribed to (or subscribing), sorted. */
+  channels: string[];
 }
 
 export function summarize(actor: ConnectionActor, now: number): ConnectionSummary {
@@ -24,5 +26,6 @@ export function summarize(actor: ConnectionActor, now: number): ConnectionSummar
     connectedAt: context.connectedAt,
     ageMs: now - context.connectedAt,
     transport: context.port.transport,
+    channels: [...context.channels].sort(),
   };
 }

@@ -37,6 +37,7 @@ export async function startHttp(
     hashQueue: () => ({ queued: hasher.queueDepth(), busy: hasher.busy() }),
     eventLog: () => store.stats(),
     connections: () => hub.size,
+    channels: () => sockets.channels.stats,
   });
   const routes = createRoutes({
     auth,

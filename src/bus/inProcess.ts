@@ -27,6 +27,8 @@ export function createInProcessBus(options: InProcessBusOptions = {}): Bus {
     publish: toTopic,
     announce: toTopic,
     deliver: (userIds, event, data) => each((l) => l.users?.(userIds, event, data)),
+    publishChannel: (publication) => each((l) => l.publication?.(publication)),
+    subscriptionChanged: (change) => each((l) => l.subscription?.(change)),
     listen(listener) {
       listeners.add(listener);
       return () => void listeners.delete(listener);

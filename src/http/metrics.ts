@@ -1,13 +1,17 @@
 // Prometheus metrics, one registry per server instance (tests run several in a process):
-// HTTP requests by route and status, logins, the hash pool, the event log, live sockets.
+// HTTP requests by route and status, logins, the hash pool, the event log, live sockets,
+// and channels by namespace (never by channel name: that label set would be unbounded).
 
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import type { ChannelStats } from '../channels/service.js';
 
 export interface MetricSources {
   logins(): { ok: number; failed: number; throttled: number };
   hashQueue(): { queued: number; busy: number };
   eventLog(): { commits: number; events: number; failures: number };
   connections(): number;
+  /** Channel counters; namespaces are the configured ones, a bounded set. */
+  channels?(): ChannelStats;
 }
 
 export interface Metrics {
@@ -44,10 +48,44 @@ export function createMetrics(sources: MetricSources): Metrics {
   gauge('beacon_event_log_appends_total', 'Events appended to the log', () => sources.eventLog().events);
   gauge('beacon_event_log_failures_total', 'Event log commits that failed', () => sources.eventLog().failures);
   gauge('beacon_ws_connections', 'Live WebSocket connections', () => sources.connections());
+  const channels = sources.channels;
+  if (channels !== undefined) channelMetrics(registry, channels);
   return {
     registry,
     httpRequest(route, method, status) {
       requests.inc({ route, method, status: String(status) });
     },
   };
+}
+
+/** Channel gauges read at scrape time from the channel service's counters, by namespace. */
+function channelMetrics(registry: Registry, stats: () => ChannelStats): void {
+  const byNamespace = (name: string, help: string, read: (s: ChannelStats) => Map<string, number>): void => {
+    new Gauge({
+      name,
+      help,
+      labelNames: ['namespace'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [namespace, n] of read(stats())) this.set({ namespace }, n);
+      },
+    });
+  };
+  byNamespace('beacon_channel_subscriptions', 'Live channel subscriptions, by namespace', (s) => s.subscriptions());
+  byNamespace('beacon_channel_publications_total', 'Publications written since start, by namespace', (s) => s.publications);
+  byNamespace('beacon_channel_history_publications', 'Publications kept in channel history, by namespace', (s) => s.kept());
+  new Gauge({
+    name: 'beacon_channel_recoveries_total',
+    help: 'Subscribes with `since` since start, by namespace and result (recovered, not_recovered)',
+    labelNames: ['namespace', 'result'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [namespace, r] of stats().recoveries) {
+        this.set({ namespace, result: 'recovered' }, r.recovered);
+        this.set({ namespace, result: 'not_recovered' }, r.notRecovered);
+      }
+    },
+  });
 }

@@ -3,10 +3,20 @@
 // "deliver to these users"; listeners hear topic deliveries (the transports' broadcaster),
 // user deliveries (the hub's local actors) and presence transitions (the presence feed).
 
+import type { Publication } from '../channels/history.js';
 import type { EventOf } from '../events/index.js';
 
 /** A presence transition is the same fact the log's audit trail records for a connection. */
 export type PresenceChange = EventOf<'ConnectionAuthenticated'> | EventOf<'ConnectionClosed'>;
+
+/** A connection subscribed to a channel, or left it: what channel presence is folded from. */
+export interface SubscriptionChange {
+  readonly kind: 'up' | 'down';
+  readonly channel: string;
+  readonly sid: string;
+  readonly userId: number;
+  readonly username: string;
+}
 
 /** What a node's local side hears. Every member is optional: listen for what you handle. */
 export interface BusListener {
@@ -16,13 +26,17 @@ export interface BusListener {
   users?(userIds: readonly number[], event: string, data: unknown): void;
   /** A connection somewhere came up (authenticated) or went down. */
   presence?(change: PresenceChange): void;
+  /** A publication written to a channel's history, in offset order per channel. */
+  publication?(publication: Publication): void;
+  /** A connection somewhere subscribed to a channel or left it. */
+  subscription?(change: SubscriptionChange): void;
 }
 
 /**
- * Channels extend this without changing what is here: a per-channel publish that returns
- * an offset, presence join / leave per channel, and a join(topic) / leave(topic) the hub
- * calls when the first local listener of a topic arrives or the last one goes, so a
- * cluster binding subscribes a node only to the topics it has listeners for.
+ * Channels use `publishChannel` (a publication already written to the channel history,
+ * which stays its own port: src/channels/history.ts) and `subscriptionChanged` (channel
+ * presence). A cluster binding would add join(topic) / leave(topic), called when the first
+ * local listener of a channel arrives or the last one goes.
  */
 export interface Bus {
   /** An authenticated connection of this node: everyone's presence hears it. */
@@ -38,6 +52,10 @@ export interface Bus {
   announce(topic: string, event: string, data: unknown): void;
   /** A directed message to every connection of these users, on any node. */
   deliver(userIds: readonly number[], event: string, data: unknown): void;
+  /** A written publication, to every node's listeners; callers hand them over in offset order. */
+  publishChannel(publication: Publication): void;
+  /** A subscription of this node's began or ended: every node's channel presence hears it. */
+  subscriptionChanged(change: SubscriptionChange): void;
   /** Returns the unsubscribe. */
   listen(listener: BusListener): () => void;
   close(): Promise<void>;

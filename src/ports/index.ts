@@ -4,4 +4,4 @@
 
 export type { EventLog, CommitListener, LogStats } from './eventLog.js';
 export type { Projections } from './projections.js';
-export type { Bus, BusListener, PresenceChange } from './bus.js';
+export type { Bus, BusListener, PresenceChange, SubscriptionChange } from './bus.js';

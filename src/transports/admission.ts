@@ -3,12 +3,15 @@
 // one-second window (over it: dropped, the client told once) and the flood close (4008).
 
 import type { ConnectionHandle } from '../actors/hub.js';
-import { MAX_WS_FRAME_BYTES, WS_FLOOD_CLOSE_PER_SECOND, WS_MESSAGES_PER_SECOND } from '../constants.js';
+import type { ClientFrame } from '../actors/frames.js';
+import { MAX_WS_FRAME_BYTES, WS_FLOOD_CLOSE_PER_SECOND, WS_MESSAGES_PER_SECOND, WS_SUBSCRIPTION_FRAMES_PER_SECOND } from '../constants.js';
 
 /** The window's state; kept on the socket's own data, so a connection costs two numbers. */
 export interface RateWindow {
   windowStart: number;
   frames: number;
+  /** subscribe / unsubscribe frames of this window given back to `frames` (see refundSubscription). */
+  subscriptions: number;
 }
 
 /**
@@ -24,7 +27,7 @@ export type FrameVerdict = RateVerdict | 'too_big';
 export const RATE_WINDOW_MS = 1000;
 
 export function newRateWindow(): RateWindow {
-  return { windowStart: 0, frames: 0 };
+  return { windowStart: 0, frames: 0, subscriptions: 0 };
 }
 
 /** Counts one frame received at `now` (epoch ms) into `window` and judges it. */
@@ -32,11 +35,24 @@ export function countFrame(window: RateWindow, now: number): RateVerdict {
   if (now - window.windowStart >= RATE_WINDOW_MS) {
     window.windowStart = now;
     window.frames = 0;
+    window.subscriptions = 0;
   }
   window.frames++;
   if (window.frames <= WS_MESSAGES_PER_SECOND) return 'pass';
   if (window.frames >= WS_FLOOD_CLOSE_PER_SECOND) return 'flood';
   return window.frames === WS_MESSAGES_PER_SECOND + 1 ? 'throttled' : 'dropped';
+}
+
+/**
+ * A frame that passed and parsed as `subscribe` or `unsubscribe` is given back to the window,
+ * within WS_SUBSCRIPTION_FRAMES_PER_SECOND: resubscribing every channel after a reconnect
+ * is not flooding. Frames already dropped are not reconsidered.
+ */
+export function refundSubscription(window: RateWindow, frame: ClientFrame): void {
+  if (frame.type !== 'subscribe' && frame.type !== 'unsubscribe') return;
+  if (window.subscriptions >= WS_SUBSCRIPTION_FRAMES_PER_SECOND || window.frames === 0) return;
+  window.subscriptions++;
+  window.frames--;
 }
 
 /** Judges a frame of `bytes` received at `now`: an oversized frame is refused before it is counted. */

@@ -10,8 +10,13 @@ import type { SocketIoServer } from './socketio.js';
 export function uwsBroadcaster(apps: () => readonly TemplatedApp[]): Broadcaster {
   return {
     publish(topic, event, data) {
-      const frame = JSON.stringify({ event, data });
-      for (const app of apps()) app.publish(topic, frame, false, false);
+      // Serialised only when some socket listens: many channels' publications have none here.
+      let frame: string | undefined;
+      for (const app of apps()) {
+        if (app.numSubscribers(topic) === 0) continue;
+        frame ??= JSON.stringify({ event, data });
+        app.publish(topic, frame, false, false);
+      }
     },
   };
 }
@@ -20,6 +25,9 @@ export function uwsBroadcaster(apps: () => readonly TemplatedApp[]): Broadcaster
 export function socketIoBroadcaster(io: SocketIoServer): Broadcaster {
   return {
     publish(topic, event, data) {
+      // The adapter encodes a packet before it looks for sockets: skip rooms no socket is in
+      // (most channels' publications, when their subscribers are on /ws).
+      if (!io.of('/').adapter.rooms.has(topic)) return;
       io.to(topic).emit(event, data);
     },
   };

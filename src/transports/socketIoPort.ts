@@ -88,6 +88,10 @@ export class SocketIoPort implements ConnectionPort {
     if (!this.ended) void this.socket.join(topic);
   }
 
+  unsubscribe(topic: string): void {
+    if (!this.ended) void this.socket.leave(topic);
+  }
+
   isAlive(): boolean {
     return !this.ended && this.socket.connected && this.now() - this.lastSeen < SOCKETIO_PING_INTERVAL_MS + SOCKETIO_PING_TIMEOUT_MS;
   }

@@ -18,7 +18,7 @@ import {
 } from '../constants.js';
 import { clientAddress, normaliseAddress } from '../http/request.js';
 import { uws } from '../http/uws.js';
-import { admitFrame, type AdmittedConnection } from './admission.js';
+import { admitFrame, refundSubscription, type AdmittedConnection } from './admission.js';
 import type { TransportOptions } from './options.js';
 import { SocketIoPort, type Ack, type SocketIoSocketData } from './socketIoPort.js';
 import { checkOrigin, checkUpgradeToken, isRefusal, refusal, type Refusal } from './upgrade.js';
@@ -142,8 +142,10 @@ export function serveSocketIo(io: SocketIoServer, options: SocketIoOptions): Soc
     if (id !== undefined) envelope['id'] = id;
     const parsed = parseClientFrame(envelope);
     // The actor answers the id (the acknowledgement) once: a reply, an empty ack, or the close.
-    if (parsed.ok) handle.receive(parsed.frame);
-    else handle.invalid(parsed.message, id);
+    if (parsed.ok) {
+      refundSubscription(conn.rate, parsed.frame);
+      handle.receive(parsed.frame);
+    } else handle.invalid(parsed.message, id);
   }
 
   const allowRequest = (req: IncomingMessage, callback: (err: string | null, ok: boolean) => void): void => {

@@ -9,7 +9,7 @@ import type { Session } from '../auth/session.js';
 import { clientAddress, peerAddress } from '../http/request.js';
 import { createReply } from '../http/respond.js';
 import { uws } from '../http/uws.js';
-import { admitFrame, newRateWindow } from './admission.js';
+import { admitFrame, newRateWindow, refundSubscription } from './admission.js';
 import type { TransportOptions } from './options.js';
 import { checkOrigin, checkUpgradeToken, isRefusal } from './upgrade.js';
 import { UwsPort, type WsSocketData } from './wsPort.js';
@@ -91,8 +91,10 @@ export function mountWebSocket(app: TemplatedApp, options: WsOptions): void {
       const handle = conn.handle;
       if (isBinary) return handle.invalid('Binary frames are not supported: send JSON text');
       const parsed = parseClientText(decoder.decode(message));
-      if (parsed.ok) handle.receive(parsed.frame);
-      else handle.invalid(parsed.message, parsed.id);
+      if (parsed.ok) {
+        refundSubscription(conn.rate, parsed.frame);
+        handle.receive(parsed.frame);
+      } else handle.invalid(parsed.message, parsed.id);
     },
     pong(ws) {
       ws.getUserData().lastSeen = options.now();

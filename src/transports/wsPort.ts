@@ -57,6 +57,9 @@ export class UwsPort implements ConnectionPort {
   subscribe(topic: string): void {
     if (!this.data.closed) this.ws.subscribe(topic);
   }
+  unsubscribe(topic: string): void {
+    if (!this.data.closed) this.ws.unsubscribe(topic);
+  }
   isAlive(): boolean {
     return !this.data.closed && this.now() - this.data.lastSeen < this.idleMs;
   }

@@ -41,6 +41,7 @@ const port: ConnectionPort = {
   farewell: () => {},
   close: () => {},
   subscribe: () => {},
+  unsubscribe: () => {},
   isAlive: () => true,
 };
 

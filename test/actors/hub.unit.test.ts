@@ -60,6 +60,9 @@ class FakePort implements ConnectionPort {
   subscribe(topic: string): void {
     this.topics.add(topic);
   }
+  unsubscribe(topic: string): void {
+    this.topics.delete(topic);
+  }
   isAlive(): boolean {
     return this.alive;
   }
@@ -422,7 +425,7 @@ describe('snapshot and shutdown', () => {
     t.clock.increment(1_500);
     t.connect();
     const snap = t.hub.snapshot();
-    assert.deepEqual(snap[0], { sid: 'sid-1', state: 'authenticated', username: 'alice', userId: 1, connectedAt: T0, ageMs: 1_500, transport: 'websocket' });
+    assert.deepEqual(snap[0], { sid: 'sid-1', state: 'authenticated', username: 'alice', userId: 1, connectedAt: T0, ageMs: 1_500, transport: 'websocket', channels: [] });
     assert.equal(snap[1]?.state, 'connected');
   });
 

@@ -45,6 +45,7 @@ class AnswerPort implements ConnectionPort {
     this.closed ??= code;
   }
   subscribe(): void {}
+  unsubscribe(): void {}
   isAlive(): boolean {
     return true;
   }

@@ -45,6 +45,9 @@ class RecordingPort implements ConnectionPort {
   subscribe(topic: string): void {
     this.topics.add(topic);
   }
+  unsubscribe(topic: string): void {
+    this.topics.delete(topic);
+  }
   isAlive(): boolean {
     return true;
   }

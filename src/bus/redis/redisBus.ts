@@ -217,6 +217,14 @@ export async function createRedisBus(options: RedisBusOptions): Promise<RedisBus
       const message = encodeMessage(event, data);
       return guarded('deliver', () => Promise.all([...new Set(userIds)].map((id) => send(keys.user(id), message))));
     },
+    // Channels are not carried between nodes yet: refused (answered `unavailable`) rather
+    // than delivered to this node's subscribers alone.
+    publishChannel() {
+      throw new BeaconError('unavailable', { message: 'Channels are not carried by the Redis bus yet' });
+    },
+    subscriptionChanged() {
+      throw new BeaconError('unavailable', { message: 'Channels are not carried by the Redis bus yet' });
+    },
     join: (topic) => join(keys.topic(topic), { topic }),
     leave: (topic) => leave(keys.topic(topic)),
     healthy,

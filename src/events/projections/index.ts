@@ -4,6 +4,7 @@
 import type { BeaconEvent } from '../types.js';
 import { activeTokensProjection, type ActiveTokensState } from './activeTokens.js';
 import { blacklistProjection, type BlacklistState } from './blacklist.js';
+import { membershipsProjection, type MembershipsState } from './memberships.js';
 import { usersProjection, type UsersState } from './users.js';
 
 export { activeTokensProjection, blacklistProjection, usersProjection };
@@ -15,6 +16,8 @@ export interface ProjectionState {
   readonly users: UsersState;
   readonly blacklist: BlacklistState;
   readonly activeTokens: ActiveTokensState;
+  /** Members of `members` channels: subscribe and publish checks, and removals ending subscriptions. */
+  readonly memberships: MembershipsState;
 }
 
 export interface ProjectionSet {
@@ -26,7 +29,12 @@ export interface ProjectionSet {
 }
 
 export function initialProjections(): ProjectionState {
-  return { users: usersProjection.initial(), blacklist: blacklistProjection.initial(), activeTokens: activeTokensProjection.initial() };
+  return {
+    users: usersProjection.initial(),
+    blacklist: blacklistProjection.initial(),
+    activeTokens: activeTokensProjection.initial(),
+    memberships: membershipsProjection.initial(),
+  };
 }
 
 /** Every fold's evolve at once (each updates its maps in place, see users.ts). */
@@ -35,6 +43,7 @@ export function evolveProjections(state: ProjectionState, event: BeaconEvent): P
     users: usersProjection.evolve(state.users, event),
     blacklist: blacklistProjection.evolve(state.blacklist, event),
     activeTokens: activeTokensProjection.evolve(state.activeTokens, event),
+    memberships: membershipsProjection.evolve(state.memberships, event),
   };
 }
 
