@@ -112,6 +112,7 @@ export async function runCluster(ctx: Ctx, dataDir: string, peers: readonly Peer
       }
       await closeAllConns(ctx);
       if (setup === 'beacon3') {
+        await new Promise((r) => setTimeout(r, 1_000)); // the leave/offline pushes of those closes settle first
         res.revocation = await step(`revocation across nodes (${ctx.opts.revocationRounds} logouts on node A, sockets on B and C)`, () =>
           crossNodeRevocation(ctx, group, started.revokeUsers, ctx.opts.revocationRounds),
         );
