@@ -18,6 +18,7 @@ import { closeAllConns, openSpread, type Ctx } from './scenarios/context.js';
 import { echoLadder, loginStorm, saturate } from './scenarios/echo.js';
 import { eventLog } from './scenarios/eventlog.js';
 import { channelFanout } from './scenarios/channels.js';
+import { runCluster } from './scenarios/clusterRun.js';
 import { fanout } from './scenarios/fanout.js';
 import { HISTORY_CHANNEL, NO_HISTORY_CHANNEL, publishLoad } from './scenarios/history.js';
 
@@ -217,9 +218,15 @@ async function runTls(peer: Peer, target: NonNullable<Peer['tlsTarget']>): Promi
 }
 
 try {
-  for (const kind of opts.peers) {
+  // Scenarios that start servers of their own (the cluster's, the event log's) need no peer here.
+  const perPeer = [...opts.scenarios].some((s) => s !== 'cluster' && s !== 'eventlog');
+  for (const kind of perPeer ? opts.peers : []) {
     await runPeer(kind);
     if (kind === 'beacon' && want('history')) await runBeaconHistory();
+  }
+  if (want('cluster')) {
+    results.cluster = {};
+    await runCluster(ctx, dataDir, opts.peers, results.cluster, (p) => live.add(p), (p) => live.delete(p));
   }
   if (want('eventlog')) {
     log('event log appends');

@@ -38,6 +38,17 @@ export const PASSWORD_MAX = 128;
 
 /** Shortest accepted HS256 key, in bytes (RFC 7518 §3.2: at least the hash size). */
 export const JWT_MIN_KEY_BYTES = 32;
+/** Shortest accepted admin API key (ADMIN_API_KEY / ADMIN_API_KEY_FILE), in bytes. */
+export const ADMIN_API_KEY_MIN_BYTES = 32;
+/** Hex characters of the key's sha256 shown as its fingerprint in audit events. */
+export const ADMIN_KEY_FINGERPRINT_HEX = 12;
+/** `GET /admin/events` pages: `limit` is 1..this, this many when not given. */
+export const ADMIN_EVENTS_LIMIT_MAX = 1000;
+export const ADMIN_EVENTS_LIMIT_DEFAULT = 100;
+/** `reason` of an admin disconnect, in characters. */
+export const ADMIN_REASON_MAX = 256;
+/** An admin publish records its data in the audit event only up to this size (bytes of JSON). */
+export const ADMIN_AUDIT_DATA_MAX_BYTES = 1 * KiB;
 export const JWT_ALGORITHM = 'HS256' as const;
 export const JWT_REQUIRED_CLAIMS = ['sub', 'username', 'user_id', 'iat', 'exp', 'jti'] as const;
 /** Allowed clock skew when checking `exp`/`nbf`/`iat` (seconds). */
@@ -110,6 +121,10 @@ export const CloseCode = {
   tokenExpired: 4002,
   invalidToken: 4003,
   sessionReplaced: 4004,
+  /** The admin API disconnected the user; the token stays valid. */
+  kicked: 4005,
+  /** The admin API disabled the account: tokens revoked, logins refused. */
+  accountDisabled: 4006,
   rateLimited: 4008,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];

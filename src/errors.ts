@@ -35,6 +35,13 @@ export const ERRORS = {
   permission_denied: { status: 403, message: 'Permission denied' },
   not_subscribed: { status: 403, message: 'Not subscribed to this channel' },
   too_many_subscriptions: { status: 400, message: 'Too many subscriptions' },
+  // Admin API (docs/protocol.md section 7).
+  invalid_api_key: { status: 401, message: 'Invalid or missing API key' },
+  unknown_user: { status: 404, message: 'Unknown user' },
+  unknown_channel: { status: 404, message: 'Unknown channel' },
+  account_disabled: { status: 403, message: 'Account disabled', close: CloseCode.accountDisabled },
+  // Never an HTTP answer: the status is there because every entry has one.
+  kicked: { status: 409, message: 'Disconnected by an administrator', close: CloseCode.kicked },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -3,7 +3,7 @@
 
 import type { PeerKind } from './peers.js';
 
-export const SCENARIOS = ['memory', 'handshake', 'echo', 'saturate', 'storm', 'fanout', 'tls', 'eventlog', 'channels', 'history'] as const;
+export const SCENARIOS = ['memory', 'handshake', 'echo', 'saturate', 'storm', 'fanout', 'tls', 'eventlog', 'channels', 'history', 'cluster'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 export interface Options {
@@ -37,6 +37,11 @@ export interface Options {
   historyConns: number;
   /** Publishes per write in that loop. */
   historyBatch: number;
+  /** Cluster scenario: subscribers in all (spread over the nodes), single publications timed, burst size, revocations. */
+  clusterSizes: number[];
+  clusterReps: number;
+  clusterDeliveries: number;
+  revocationRounds: number;
   stormMs: number;
   stormEchoRate: number;
   eventlogMs: number;
@@ -75,6 +80,10 @@ export function parseOptions(argv: readonly string[]): Options {
     fanoutDeliveries: quick ? 50_000 : 300_000,
     historyConns: 500,
     historyBatch: 8,
+    clusterSizes: quick ? [3_000] : [3_000, 9_000],
+    clusterReps: quick ? 30 : 100,
+    clusterDeliveries: quick ? 100_000 : 300_000,
+    revocationRounds: quick ? 50 : 200,
     stormMs: quick ? 3_000 : 8_000,
     stormEchoRate: 2_000,
     eventlogMs: quick ? 1_000 : 4_000,

@@ -41,12 +41,14 @@ export interface PeerSetup {
   dataDir: string;
   /** Extra node flags for this peer (`--cpu-prof ...`). */
   nodeArgs?: string[];
-  /** Extra environment (Beacon's CHANNELS_FILE for the history scenario). */
+  /** Extra environment (Beacon's CHANNELS_FILE for the history scenario, cluster URLs). */
   env?: NodeJS.ProcessEnv;
+  /** The JWT key, when several nodes must accept the same tokens (the cluster scenario). */
+  secret?: string;
 }
 
 export async function startPeer(kind: PeerKind, setup: PeerSetup): Promise<Peer> {
-  const secret = randomBytes(36).toString('base64url');
+  const secret = setup.secret ?? randomBytes(36).toString('base64url');
   const env: NodeJS.ProcessEnv =
     kind === 'beacon'
       ? {

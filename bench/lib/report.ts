@@ -3,6 +3,7 @@
 
 import { PEER_LABELS } from './peers.js';
 import { channelSections } from './reportChannels.js';
+import { clusterSection } from './reportCluster.js';
 import { fmt, ratio, type PeerKey, type PeerResults, type Results } from './results.js';
 
 const ORDER: PeerKey[] = ['beacon', 'socketio', 'uws', 'beacon-tls'];
@@ -150,6 +151,7 @@ export function markdown(r: Results): string {
   } else out.push('not measured', '');
 
   out.push(...channelSections(r));
+  out.push(...clusterSection(r));
 
   const errors = peersOf(r).flatMap(([k, p]) => p.errors.map((m) => `- ${PEER_LABELS[k]}: ${m}`));
   if (errors.length > 0) out.push('## Errors', '', ...errors, '');

@@ -1,4 +1,4 @@
-// The shape of a run's results (what latest.json holds) and the targets of issues 5 and 12,
+// The shape of a run's results (what latest.json holds) and the targets of issues 5, 12 and 14,
 // judged from figures measured in the same run.
 
 import type { EventLogFigures } from '../scenarios/eventlog.js';
@@ -7,6 +7,7 @@ import type { Ladder, SaturateFigures, StormFigures } from '../scenarios/echo.js
 import type { ChannelFanoutFigures } from '../scenarios/channels.js';
 import type { FanoutFigures } from '../scenarios/fanout.js';
 import type { PublishLoadFigures } from '../scenarios/history.js';
+import type { ClusterResults } from '../scenarios/clusterRun.js';
 import type { PeerKind } from './peers.js';
 
 export type PeerKey = PeerKind | 'beacon-tls';
@@ -36,6 +37,8 @@ export interface Results {
   seconds: number;
   peers: Partial<Record<PeerKey, PeerResults>>;
   eventlog?: EventLogFigures;
+  /** Scenario 10: Beacon on 3 nodes and on 1, Socket.IO on 3 nodes with its Redis adapter. */
+  cluster?: ClusterResults;
   targets: TargetResult[];
 }
 
@@ -87,6 +90,27 @@ export function judgeTargets(r: Results): TargetResult[] {
     const missing = failure === undefined ? undefined : `not measured, Beacon's step failed: ${failure}`;
     add(`Channel fan-out deliveries per server CPU-s at N=${n} ≥ 5× Socket.IO rooms`, both(perCpu, s), (v) => v >= 5, (v) => `${fmt(v)}× (deliveries/s: ${fmt(both(perSec, s))}×${note})`, missing);
     add(`Channel fan-out deliveries per server CPU-s at N=${n} ≥ 0.8× raw uWS topics`, both(perCpu, u), (v) => v >= 0.8, (v) => `${fmt(v)}× (deliveries/s: ${fmt(both(perSec, u))}×${note})`, missing);
+  }
+  // Sizes measured by either side, or whose Beacon step failed (so the failure is judged too).
+  const failedSizes = (r.cluster?.beacon3?.errors ?? []).flatMap((e) => /^cluster fan-out to (\d+)/.exec(e)?.slice(1).map(Number) ?? []);
+  const clusterSizes = new Set([...(r.cluster?.beacon3?.fanout ?? []), ...(r.cluster?.socketio3?.fanout ?? [])].map((f) => f.subscribers).concat(failedSizes));
+  for (const n of [...clusterSizes].sort((x, y) => x - y)) {
+    const bc = r.cluster?.beacon3?.fanout.find((f) => f.subscribers === n);
+    const sc = r.cluster?.socketio3?.fanout.find((f) => f.subscribers === n);
+    const failure = r.cluster?.beacon3?.errors.find((e) => e.startsWith(`cluster fan-out to ${n}`) || e.startsWith('start'));
+    const marks = [bc, sc].flatMap((f, i) => (f === undefined ? [] : [f.lost > 0 ? `${['Beacon', 'Socket.IO'][i]}: ${f.lost} lost` : '', f.clientBound ? `${['Beacon', 'Socket.IO'][i]}: client-bound` : ''])).filter((x) => x !== '');
+    add(`Cluster fan-out (3 nodes) deliveries per server CPU-s at N=${n} ≥ 3× Socket.IO with its Redis adapter`, ratio(bc?.deliveriesPerCpuSecond, sc?.deliveriesPerCpuSecond), (v) => v >= 3, (v) =>
+      `${fmt(v)}× (deliveries/s: ${fmt(ratio(bc?.deliveriesPerSecond, sc?.deliveriesPerSecond))}×${marks.length === 0 ? '' : `; marked: ${marks.join('; ')}`})`,
+      failure === undefined ? undefined : `not measured, Beacon's step failed: ${failure}`,
+    );
+  }
+  const rev = r.cluster?.beacon3;
+  if (rev !== undefined) {
+    const failed = rev.errors.find((e) => e.startsWith('revocation') || e.startsWith('start'));
+    add('Revocation across nodes: logout on A to close on B and C, p99 < 250 ms', rev.revocation?.close.p99, (v) => v < 250, (v) =>
+      `${fmt(v)} ms (max ${fmt(rev.revocation?.close.max)} ms; after the logout's answer p99 ${fmt(rev.revocation?.afterAnswer.p99)} ms)`,
+      failed === undefined ? undefined : `not measured, Beacon's step failed: ${failed}`,
+    );
   }
   const rss = b?.memory?.rssPerConnection;
   add('Idle authenticated connection ≤ 8 KB RSS', rss, (v) => v <= 8 * 1024, (v) => `${fmt(v / 1024, 1)} KB`);

@@ -13,8 +13,8 @@ type Result<T> = Omit<T, keyof M.Usage>;
 /** Connections of this worker subscribed, by channel, in the order they subscribed. */
 const subscribed = new Map<string, Set<Conn>>();
 const pendingSub = new Map<Conn, { resolve(): void; reject(err: Error): void }>();
-/** Deliveries by group (a publication's data is `{g: group}`). */
-const groups = new Map<number, { count: number; first: number; last: number }>();
+/** Deliveries by group (a publication's data is `{g: group}`), and by server within the group. */
+const groups = new Map<number, { count: number; first: number; last: number; byBase: Map<string, number> }>();
 let acks = 0;
 let refused = 0;
 let firstRefusal: string | undefined;
@@ -32,10 +32,11 @@ export function channelFrame(conn: Conn, frame: Frame): boolean {
       if (typeof g !== 'number') return true;
       const now = nowMs();
       const entry = groups.get(g);
-      if (entry === undefined) groups.set(g, { count: 1, first: now, last: now });
+      if (entry === undefined) groups.set(g, { count: 1, first: now, last: now, byBase: new Map([[conn.base, 1]]) });
       else {
         entry.count++;
         entry.last = now;
+        entry.byBase.set(conn.base, (entry.byBase.get(conn.base) ?? 0) + 1);
       }
       return true;
     }
@@ -105,12 +106,27 @@ export function forgetSubscriptions(): void {
 
 const live = (channel: string): Conn[] => [...(subscribed.get(channel) ?? [])].filter((k) => !k.closed);
 
-/** `burst` publications from subscribed connections, at most `perSender` each. */
+/**
+ * `burst` publications from subscribed connections, at most `perSender` each, all at once; or,
+ * with `from` and `gapMs`, from one subscribed connection to that server, one every `gapMs`
+ * (under Beacon's per-socket frame limit), the sending going on after this answers.
+ */
 export function chanSend(c: Extract<M.Command, { cmd: 'chanSend' }>): M.ChanSendResult {
-  const pubs = live(c.channel);
-  if (pubs.length === 0) throw new Error(`no connection subscribed to ${c.channel} to publish from`);
+  const pubs = live(c.channel).filter((k) => c.from === undefined || k.base === c.from);
+  if (pubs.length === 0) throw new Error(`no connection subscribed to ${c.channel}${c.from === undefined ? '' : ` on ${c.from}`} to publish from`);
   const t0 = nowMs();
-  for (let i = 0; i < c.burst; i++) (pubs[Math.floor(i / c.perSender) % pubs.length] as Conn).send('publish', { channel: c.channel, data: { g: c.group } });
+  const publish = (conn: Conn): void => conn.send('publish', { channel: c.channel, data: { g: c.group } });
+  if (c.gapMs !== undefined) {
+    const publisher = pubs[0] as Conn;
+    let sent = 0;
+    const tick = (): void => {
+      for (const now = nowMs(); sent < c.burst && t0 + sent * (c.gapMs as number) <= now; sent++) publish(publisher);
+      if (sent < c.burst) setTimeout(tick, Math.max(0, t0 + sent * (c.gapMs as number) - nowMs()));
+    };
+    tick();
+    return { t0, publishers: 1 };
+  }
+  for (let i = 0; i < c.burst; i++) publish(pubs[Math.floor(i / c.perSender) % pubs.length] as Conn);
   return { t0, publishers: Math.min(pubs.length, Math.ceil(c.burst / c.perSender)) };
 }
 
@@ -118,9 +134,12 @@ export async function chanCollect(c: Extract<M.Command, { cmd: 'chanCollect' }>)
   const expected = c.expectedPerConn * live(c.channel).length;
   const deadline = nowMs() + c.timeoutMs;
   while (((groups.get(c.group)?.count ?? 0) < expected || acks + refused < c.expectedAcks) && nowMs() < deadline) await sleep(2);
-  const entry = groups.get(c.group) ?? { count: 0, first: NaN, last: NaN };
+  const entry = groups.get(c.group) ?? { count: 0, first: NaN, last: NaN, byBase: new Map<string, number>() };
   groups.delete(c.group);
-  const out = { received: entry.count, expected, first: entry.first, last: entry.last, acks, refused, ...(firstRefusal === undefined ? {} : { firstRefusal }) };
+  const subscribers: Record<string, number> = {};
+  for (const k of live(c.channel)) subscribers[k.base] = (subscribers[k.base] ?? 0) + 1;
+  const byServer = Object.entries(subscribers).map(([base, n]) => ({ base, subscribers: n, received: entry.byBase.get(base) ?? 0 }));
+  const out = { received: entry.count, expected, first: entry.first, last: entry.last, acks, refused, byServer, ...(firstRefusal === undefined ? {} : { firstRefusal }) };
   acks = 0;
   refused = 0;
   firstRefusal = undefined;

@@ -16,6 +16,8 @@ export class Conn {
   constructor(
     readonly ws: RawWs,
     readonly codec: Codec,
+    /** The server it is connected to (the cluster scenario counts deliveries per node). */
+    readonly base: string,
   ) {}
   /** Replies still awaited from the last pipelined batch (saturation). */
   outstanding = 0;
@@ -42,7 +44,7 @@ export function connect(target: Target, cred: Cred, onFrame: FrameHandler, timeo
   const codec = codecs[target.codec];
   return new Promise<Conn>((resolve, reject) => {
     const ws = new RawWs({ base: target.base, path: codec.path, localAddress: nextLocalAddress() });
-    const conn = new Conn(ws, codec);
+    const conn = new Conn(ws, codec, target.base);
     let settled = false;
     const fail = (err: Error): void => {
       if (settled) return;

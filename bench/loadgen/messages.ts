@@ -24,8 +24,9 @@ export type Command =
   | { cmd: 'fanoutSend'; group: number; burst: number; perSender: number }
   | { cmd: 'fanoutCollect'; group: number; expectedPerConn: number; timeoutMs: number }
   | { cmd: 'chanSubscribe'; channel: string; count: number; concurrency: number; timeoutMs: number }
-  | { cmd: 'chanSend'; channel: string; group: number; burst: number; perSender: number }
+  | { cmd: 'chanSend'; channel: string; group: number; burst: number; perSender: number; from?: string; gapMs?: number }
   | { cmd: 'chanCollect'; channel: string; group: number; expectedPerConn: number; expectedAcks: number; timeoutMs: number }
+  | { cmd: 'revoke'; loginBase: string; watch: Target[]; users: Array<{ username: string; password: string }>; rounds: number; timeoutMs: number }
   | { cmd: 'chanPublishLoad'; channel: string; conns: number; durationMs: number; warmupMs: number; minGapMs: number; batch: number };
 
 export type Request = Command & { id: number };
@@ -99,6 +100,8 @@ export interface ChanCollectResult extends Usage {
   acks: number;
   refused: number;
   firstRefusal?: string;
+  /** This worker's subscribers and the deliveries they received, by server (ws:// base). */
+  byServer: Array<{ base: string; subscribers: number; received: number }>;
 }
 
 export interface ChanPublishLoadResult extends Usage {
@@ -111,6 +114,22 @@ export interface ChanPublishLoadResult extends Usage {
   hist: string;
   /** Every offset answered (warm-up and drain included), for the no-gap/no-repeat check. */
   offsets: number[];
+}
+
+export interface RevokeResult extends Usage {
+  rounds: number;
+  /** From the logout's request on node A to the close of the token's last socket on the other nodes. */
+  hist: string;
+  /** The logout's own answer time (the revocation committed to the log). */
+  logoutHist: string;
+  /** From the logout's answer to the last close (the revocation's travel once committed). */
+  afterAnswerHist: string;
+  /** From the login's answer on node A until every other node accepted the token (opened its socket). */
+  acceptHist: string;
+  /** Opens refused with token_revoked meanwhile (a node that had not read the login yet), retried. */
+  refusedOpens: number;
+  /** Close codes seen, with counts (4001: token revoked). */
+  closeCodes: Record<string, number>;
 }
 
 export type Reply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string };

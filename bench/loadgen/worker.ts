@@ -1,6 +1,7 @@
 // A load-generator worker process (pinned to the client core by the orchestrator): holds its
 // share of the connections and runs one command at a time: open, open-loop echo, closed-loop
-// saturation, handshake churn, broadcast send/collect, channel commands (channels.ts).
+// saturation, handshake churn, broadcast send/collect, channel commands (channels.ts),
+// cross-node revocation rounds (revoke.ts).
 
 import { cpuUsage } from 'node:process';
 import type { Histogram } from 'hdr-histogram-js';
@@ -10,6 +11,7 @@ import type { Frame } from './codec.js';
 import { closeAll, connect, Conn } from './conn.js';
 import type * as M from './messages.js';
 import { runHandshakes } from './handshake.js';
+import { revokeRounds } from './revoke.js';
 import { chanCollect, chanSend, channelFrame, forgetSubscriptions, publishLoad, subscribeConns } from './channels.js';
 
 let conns: Conn[] = [];
@@ -223,6 +225,8 @@ async function handle(req: M.Request): Promise<unknown> {
       return usage(start, await chanCollect(req));
     case 'chanPublishLoad':
       return usage(start, await publishLoad(conns, req));
+    case 'revoke':
+      return usage(start, await revokeRounds(req));
     default: {
       const unknown: never = req;
       throw new Error(`unknown command ${JSON.stringify(unknown)}`);

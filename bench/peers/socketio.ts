@@ -3,9 +3,12 @@
 // joins one room; echo, ping, room broadcast, and presence broadcasts coalesced over 25 ms
 // as Beacon does; channels as Socket.IO rooms (`subscribe` joins, `publish` emits to the
 // room, offsets counted in memory). No persistence, no history, no per-connection actor, no log.
+// With BENCH_REDIS_URL it is one node of a cluster on @socket.io/redis-adapter (ioredis).
 
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createAdapter } from '@socket.io/redis-adapter';
+import { Redis } from 'ioredis';
 import { jwtVerify } from 'jose';
 import { Server } from 'socket.io';
 import { announceReady, installMemoryProbe, stopOnSignals } from './common.js';
@@ -24,6 +27,10 @@ const http = createServer((req, res) => {
   res.writeHead(req.url === '/healthz' ? 200 : 404, { 'content-type': 'application/json' }).end('{"status":"ok"}');
 });
 const io = new Server(http, { transports: ['websocket'], serveClient: false });
+// Cluster mode as Socket.IO documents it: a publishing and a subscribing Redis connection.
+const redisUrl = process.env.BENCH_REDIS_URL;
+const redis = redisUrl === undefined ? [] : [new Redis(redisUrl), new Redis(redisUrl)];
+if (redis[0] !== undefined && redis[1] !== undefined) io.adapter(createAdapter(redis[0], redis[1]));
 
 // Presence: connections per user; changes announced once per window.
 /** Offsets per channel, so publications carry the shape Beacon's do; nothing is kept. */
@@ -116,6 +123,6 @@ io.on('connection', (socket) => {
 
 http.listen(0, '127.0.0.1', () => {
   installMemoryProbe();
-  stopOnSignals(() => new Promise<void>((resolve) => void io.close(() => resolve())));
+  stopOnSignals(() => new Promise<void>((resolve) => void io.close(() => resolve())).then(() => void redis.forEach((r) => r.disconnect())));
   announceReady({ http: (http.address() as AddressInfo).port });
 });

@@ -4,7 +4,7 @@
 // every delayed event of the system) to one shard's actors.
 
 import { createActor } from 'xstate';
-import type { ActorLogic, AnyActorLogic, ActorRefFromLogic, InputFrom, Snapshot } from 'xstate';
+import type { ActorLogic, AnyActorLogic, ActorRefFromLogic, InputFrom, InspectionEvent, Snapshot } from 'xstate';
 import type { Timers } from './presenceFeed.js';
 
 /** Connection actors per shard: memory shared by this many, stop cost proportional to it. */
@@ -34,6 +34,8 @@ export function createActorPool<TLogic extends AnyActorLogic>(opts: {
   /** A child failed (a bug in an action): it will never reach its final state by itself. */
   onError(id: string, error: unknown): void;
   shardSize?: number;
+  /** XState's inspection of every actor (the inspector's transition history); off when absent. */
+  inspect?: (event: InspectionEvent) => void;
 }): ActorPool<TLogic> {
   const shardSize = opts.shardSize ?? ACTORS_PER_SHARD;
   const shards: Shard[] = [];
@@ -54,7 +56,8 @@ export function createActorPool<TLogic extends AnyActorLogic>(opts: {
       getInitialSnapshot: () => ({ status: 'active', output: undefined, error: undefined }),
       getPersistedSnapshot: (snapshot) => snapshot,
     };
-    const parent = createActor(logic, { clock: opts.timers });
+    // Inspection is system-wide in XState: set on the shard parent, it sees every child.
+    const parent = createActor(logic, { clock: opts.timers, ...(opts.inspect === undefined ? {} : { inspect: opts.inspect }) });
     parent.start();
     shard = { live: 0, parent };
     shards.push(shard);

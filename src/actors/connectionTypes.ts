@@ -40,7 +40,8 @@ export interface ConnectionInput {
   env?: ConnectionEnv;
 }
 
-export type RevokeCode = 'token_revoked' | 'session_replaced' | 'token_expired';
+/** Why an authenticated session is ended from outside: revocations, and the admin API's kick and disable. */
+export type RevokeCode = 'token_revoked' | 'session_replaced' | 'token_expired' | 'kicked' | 'account_disabled';
 
 export interface ConnectionContext {
   readonly sid: string;

@@ -10,6 +10,8 @@ import type { Bus } from '../ports/index.js';
 import { connectionMachine } from './connectionMachine.js';
 import type { ConnectionContext, ConnectionEnv } from './connectionMachine.js';
 import { createRevocationMemory } from './revocations.js';
+import { applyCommitted } from './committed.js';
+import { createTransitionLog, type TransitionRecord } from './transitions.js';
 import { summarize, type ConnectionSummary } from './summary.js';
 import { ConnectionRegistry } from './registry.js';
 import { Handle } from './connectionHandle.js';
@@ -66,6 +68,8 @@ export interface HubDeps {
   presenceWindowMs?: number;
   /** Timers for actor delays and presence windows; default the global ones (tests: SimulatedClock). */
   timers?: Timers;
+  /** Keep each connection's recent transitions for the inspector (costs XState's inspection). */
+  recordTransitions?: boolean;
   /** Channels; without them every channel request is answered `unavailable`. */
   channels?: ChannelService;
 }
@@ -74,6 +78,10 @@ export interface Hub {
   open(port: ConnectionPort, opts: { sid: string; session?: Session }): ConnectionHandle;
   onCommitted(events: readonly RecordedEvent[]): void;
   snapshot(): ConnectionSummary[];
+  /** The user's authenticated connections on this node. */
+  sessionsOf(userId: number): number;
+  /** A live connection's recent transitions, oldest first ([] when not recorded). */
+  transitionsOf(sid: string): TransitionRecord[];
   /** Ends a user's local subscriptions with `unsubscribed` {channel, reason} (admin: account_disabled); how many. */
   endSubscriptions(userId: number, reason: string): number;
   /** Presence as the bus reported it: for `GET /users` and metrics. */
@@ -101,6 +109,7 @@ export function createHub(deps: HubDeps): Hub {
 
   const live = new ConnectionRegistry();
   const revoked = createRevocationMemory(clock);
+  const transitions = deps.recordTransitions === true ? createTransitionLog(clock) : undefined;
   let draining = false;
   let drained: (() => void) | undefined;
 
@@ -122,6 +131,7 @@ export function createHub(deps: HubDeps): Hub {
   /** Leaves every index and records the end of an authenticated connection. */
   function forget(actor: ConnectionActor, context: ConnectionContext, code: number, reason: string): void {
     live.remove(context.sid, actor, context.session);
+    transitions?.forget(context.sid);
     router.dropAll(context.sid);
     const s = context.session;
     if (s !== null) down({ type: 'ConnectionClosed', data: { sid: context.sid, userId: s.userId, code, reason } });
@@ -240,7 +250,7 @@ export function createHub(deps: HubDeps): Hub {
     forget(actor, context, CloseCode.internalError, INTERNAL_ERROR_REASON);
   }
 
-  const pool = createActorPool({ logic, timers, onError: evict });
+  const pool = createActorPool({ logic, timers, onError: evict, ...(transitions === undefined ? {} : { inspect: transitions.observe }) });
 
   return {
     open(port, opts) {
@@ -253,19 +263,17 @@ export function createHub(deps: HubDeps): Hub {
     },
 
     onCommitted(events) {
-      // Presence comes from the bus; from the log the hub needs revocations and membership removals.
-      for (const event of events) {
-        if (event.type === 'ChannelMemberRemoved') router.membershipRemoved(event.data.channel, event.data.userId);
-        if (event.type !== 'TokenRevoked') continue;
-        const code = revoked.remember(event.data.jti, event.data.reason);
-        for (const actor of live.holdersOf(event.data.jti)) actor.send({ type: 'REVOKE', code });
-      }
+      applyCommitted(events, { live, router, revoked });
     },
 
     snapshot() {
       const now = clock.now();
       return live.all().map((actor) => summarize(actor, now));
     },
+
+    sessionsOf: (userId) => live.connectionsOf(userId).length,
+
+    transitionsOf: (sid) => transitions?.of(sid) ?? [],
 
     presence: () => feed.view(),
     endSubscriptions: (userId, reason) => router.endUser(userId, reason),

@@ -37,6 +37,10 @@ export function initial(): PresenceState {
 export function evolve(state: PresenceState, event: BeaconEvent): PresenceState {
   switch (event.type) {
     case 'ServerStarted':
+    case 'UserDisabled':
+    case 'UserEnabled':
+    case 'UserKicked':
+    case 'AdminPublished':
       return initial();
     case 'ConnectionAuthenticated': {
       const { sid, userId, username } = event.data;

@@ -12,6 +12,7 @@ export interface ConnectionSummary {
   connectedAt: number;
   ageMs: number;
   transport: ConnectionPort['transport'];
+  remoteAddress: string;
   /** The channels the connection is subscribed to (or subscribing), sorted. */
   channels: string[];
 }
@@ -26,6 +27,7 @@ export function summarize(actor: ConnectionActor, now: number): ConnectionSummar
     connectedAt: context.connectedAt,
     ageMs: now - context.connectedAt,
     transport: context.port.transport,
+    remoteAddress: context.port.remoteAddress,
     channels: [...context.channels].sort(),
   };
 }

@@ -8,6 +8,7 @@ import { createPasswordHasher, type PasswordHasher, type PasswordHasherOptions }
 import { createTokenSigner } from '../auth/tokens.js';
 import { randomIds, systemClock, type Clock, type IdSource } from '../clock.js';
 import { configWarnings, resolveJwtKey, type Config } from '../config/index.js';
+import { resolveAdminKey, type AdminKey } from '../config/adminKey.js';
 import { resolveTls, type TlsFiles } from '../http/tls.js';
 import { createLoggers, type Logger, type Loggers } from '../log.js';
 import type { EventLog, Projections } from '../ports/index.js';
@@ -34,6 +35,8 @@ export interface Core {
   readonly loggers: Loggers;
   readonly log: Logger;
   readonly jwtSource: string;
+  /** The admin API's key (ADMIN_API_KEY / _FILE, or generated in development); undefined: the admin API is off. */
+  readonly adminKey: AdminKey | undefined;
   readonly tls: TlsFiles | undefined;
   /** The EventLog and Projections ports; the binding (SQLite | PostgreSQL) is chosen here and nowhere else. */
   readonly store: EventLog & Projections;
@@ -52,6 +55,11 @@ export async function buildCore(options: CoreOptions, closers: Closers): Promise
 
   for (const warning of configWarnings(config)) log.warn(warning);
   const jwt = resolveJwtKey(config);
+  const adminKey = resolveAdminKey(config);
+  if (adminKey?.source === 'generated' || adminKey?.source === 'stored') {
+    // Where the key is, never the key: the console's Admin tab and `npm run admin` need it.
+    log.warn({ adminKeyFile: adminKey.path }, 'development: the admin API key is in this file (set ADMIN_API_KEY_FILE for production)');
+  }
   if (jwt.source === 'generated') {
     log.warn({ dataDir: config.DATA_DIR }, 'no JWT_SECRET_KEY given: generated a random key into DATA_DIR (set one for production)');
   }
@@ -77,5 +85,5 @@ export async function buildCore(options: CoreOptions, closers: Closers): Promise
     tokenTtlSeconds: config.TOKEN_TTL_SECONDS,
     logger: loggers.auth,
   });
-  return { config, ownsLoggers: options.loggers === undefined, clock, ids, loggers, log, jwtSource: jwt.source, tls, store, hasher, auth, pruned: store.pruneBlacklist() };
+  return { config, ownsLoggers: options.loggers === undefined, clock, ids, loggers, log, jwtSource: jwt.source, adminKey, tls, store, hasher, auth, pruned: store.pruneBlacklist() };
 }

@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { describeMachine } from '../actors/index.js';
 import { SHUTDOWN_GRACE_MS } from '../constants.js';
 import { createMetrics } from '../http/metrics.js';
-import { createRoutes } from '../http/routes.js';
+import { composeRoutes, createRoutes } from '../http/routes.js';
+import { buildAdmin } from './admin.js';
 import { startHttpServer, type HttpServer } from '../http/server.js';
 import { staticRoutes } from '../http/static.js';
 import { resolveTls } from '../http/tls.js';
@@ -39,10 +40,15 @@ export async function startHttp(
     connections: () => hub.size,
     channels: () => sockets.channels.stats,
   });
-  const routes = createRoutes({
+  const admin = buildAdmin(core, sockets, metrics);
+  const table = createRoutes({
     auth,
     onlineUserIds: () => new Set(hub.presence().users.map((u) => u.user_id)),
-    inspect: config.INSPECT ? { machine: () => describeMachine(), actors: () => hub.snapshot() } : undefined,
+    machine: () => describeMachine(),
+    inspect:
+      config.INSPECT && admin.key !== undefined
+        ? { key: admin.key, actors: () => hub.snapshot(), transitions: (sid) => hub.transitionsOf(sid) }
+        : undefined,
     health: () => {
       const phase = opts.phase();
       if (phase !== 'ready') return { ok: false, status: phase };
@@ -51,6 +57,7 @@ export async function startHttp(
     metricsText: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
     web: staticRoutes(WEB_DIR),
   });
+  const routes = composeRoutes(table, admin.routes);
 
   const port = (configured: number): number | undefined => (opts.ephemeralPorts ? 0 : configured === 0 ? undefined : configured);
   const server = await startHttpServer({

@@ -52,6 +52,8 @@ export function buildSockets(core: Core, closers: Closers, opts: { wrapHistory?:
     clock,
     authTimeoutMs: config.AUTH_TIMEOUT_SECONDS * 1000,
     logger: loggers.websocket,
+    // The inspector's per-connection history is shown to operators only: kept when they can ask.
+    recordTransitions: core.adminKey !== undefined && config.INSPECT,
   });
   const unfollow = store.subscribe((events) => hub.onCommitted(events));
   const io = createSocketIoServer();

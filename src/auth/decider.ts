@@ -33,6 +33,8 @@ export function decide(command: AuthCommand, state: ProjectionState): BeaconEven
     case 'CompleteLogin': {
       // One active token per user: a new login supersedes the previous one.
       const { userId } = command.data;
+      // Decided only after the password was checked, so the answer tells a guesser nothing.
+      if (state.users.byId.get(userId)?.disabled === true) throw new BeaconError('account_disabled');
       const previous = state.activeTokens.byUser.get(userId);
       const events: BeaconEvent[] = [];
       if (previous !== undefined) events.push({ type: 'TokenRevoked', data: { userId, jti: previous.jti, exp: previous.exp, reason: 'superseded' } });

@@ -29,6 +29,11 @@ const isoOrRaw = (ms: number): string => {
 };
 
 function formatValue(key: string, value: unknown): string {
+  // Who made an operator's change: `admin:<key fingerprint>` (the key itself is never logged).
+  if (key === 'by' && typeof value === 'object' && value !== null && typeof (value as { actor?: unknown }).actor === 'string') {
+    const by = value as { actor: string; fingerprint?: unknown };
+    return typeof by.fingerprint === 'string' ? `${by.actor}:${by.fingerprint}` : by.actor;
+  }
   if (SECRET_KEY.test(key) || (typeof value === 'string' && HASH_LIKE.test(value))) return '[redacted]';
   if (typeof value === 'number' && SECONDS_KEYS.has(key)) return isoOrRaw(value * 1000);
   if (typeof value === 'number' && MILLIS_KEYS.has(key)) return isoOrRaw(value);

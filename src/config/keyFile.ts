@@ -1,4 +1,4 @@
-// Secret files named by a setting (the TLS key, the JWT key): refused at start when anyone
+// Secret files named by a setting (the TLS key, the JWT key, the admin key): refused at start when anyone
 // but their owner may read or change them, as ssh refuses a private key it could leak.
 
 import { statSync } from 'node:fs';

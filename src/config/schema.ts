@@ -72,6 +72,9 @@ export const envSchema = z.object({
   LOG_STDOUT: flag.default(true),
   JWT_SECRET_KEY: optionalText,
   JWT_SECRET_KEY_FILE: optionalText,
+  /** Key of the admin API (at least 32 bytes); `_FILE` reads it from a file (a Docker secret). */
+  ADMIN_API_KEY: optionalPath, // '' (a compose file's unset value) is "not set", as for paths
+  ADMIN_API_KEY_FILE: optionalPath,
   TLS_CERT_FILE: optionalPath,
   TLS_KEY_FILE: optionalPath,
   TOKEN_TTL_SECONDS: integer(TOKEN_TTL_MIN_SECONDS, TOKEN_TTL_MAX_SECONDS).default(DEFAULT_TOKEN_TTL_SECONDS),

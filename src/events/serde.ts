@@ -16,6 +16,10 @@ export const CURRENT_VERSION: Readonly<Record<BeaconEventType, number>> = {
   ServerStarted: 1,
   ChannelMemberAdded: 1,
   ChannelMemberRemoved: 1,
+  UserDisabled: 1,
+  UserEnabled: 1,
+  UserKicked: 1,
+  AdminPublished: 1,
 };
 
 /** `UPCASTERS[type][v]` turns version v data into version v + 1 data. */

@@ -9,6 +9,15 @@ export type RevocationReason = 'logout' | 'superseded' | 'expired-cleanup' | 'ad
  * (test fixtures).
  */
 export type MembershipActor = { actor: 'admin' | 'cli' | 'system'; fingerprint?: string } | null;
+/** Who made an operator's change: always known for the admin API's own events. */
+export type AuditActor = NonNullable<MembershipActor>;
+
+/** What every admin action records beside its target: who did it and from where. */
+export interface AuditData {
+  by: AuditActor;
+  /** The admin API client's address. */
+  address: string;
+}
 
 export interface ChannelMembershipData {
   /** The full channel name, `<namespace>:<rest>`, of a `members` namespace. */
@@ -38,12 +47,26 @@ export type BeaconEvent =
   | { type: 'LoginSucceeded'; data: { userId: number; username: string; jti: string; iat: number; exp: number; address: string } }
   | { type: 'LoginFailed'; data: { username: string; userId: number | null; address: string; reason: 'unknown_user' | 'bad_password' } }
   | { type: 'LoggedOut'; data: { userId: number; jti: string } }
-  | { type: 'TokenRevoked'; data: { userId: number; jti: string; exp: number; reason: RevocationReason } }
+  | {
+      type: 'TokenRevoked';
+      /** `by` and `address` are set when an operator revoked it (reason 'admin'). */
+      data: { userId: number; jti: string; exp: number; reason: RevocationReason; by?: AuditActor; address?: string };
+    }
   | { type: 'ConnectionAuthenticated'; data: { sid: string; userId: number; username: string; jti: string; transport: string } }
   | { type: 'ConnectionClosed'; data: { sid: string; userId: number | null; code: number; reason: string } }
   | { type: 'ServerStarted'; data: { pid: number; version: string } }
   | { type: 'ChannelMemberAdded'; data: ChannelMembershipData }
-  | { type: 'ChannelMemberRemoved'; data: ChannelMembershipData };
+  | { type: 'ChannelMemberRemoved'; data: ChannelMembershipData }
+  /** The account may not log in or stay connected until UserEnabled. */
+  | { type: 'UserDisabled'; data: { userId: number; username: string } & AuditData }
+  | { type: 'UserEnabled'; data: { userId: number; username: string } & AuditData }
+  /** An operator closed the user's live connections (4005); their token stays valid. */
+  | { type: 'UserKicked'; data: { userId: number; username: string; reason?: string } & AuditData }
+  /**
+   * The admin API published to a channel as the server. `data` is kept only when small
+   * (the channel's history holds the publication itself); `bytes` is its JSON size.
+   */
+  | { type: 'AdminPublished'; data: { channel: string; offset: number; bytes: number; data?: unknown } & AuditData };
 
 export type BeaconEventType = BeaconEvent['type'];
 export type EventOf<T extends BeaconEventType> = Extract<BeaconEvent, { type: T }>;
@@ -69,6 +92,11 @@ export const DURABLE_EVENT_TYPES: ReadonlySet<BeaconEventType> = new Set([
   // forgotten by a crash after the answer.
   'ChannelMemberAdded',
   'ChannelMemberRemoved',
+  // Admin actions are answered only once their audit record is on disk.
+  'UserDisabled',
+  'UserEnabled',
+  'UserKicked',
+  'AdminPublished',
 ]);
 
 /** The stream an event belongs to: one per user, per connection, per channel, one for the server. */
@@ -79,6 +107,9 @@ export function streamOf(event: BeaconEvent): string {
     case 'LoginSucceeded':
     case 'LoggedOut':
     case 'TokenRevoked':
+    case 'UserDisabled':
+    case 'UserEnabled':
+    case 'UserKicked':
       return `user-${event.data.userId}`;
     case 'LoginFailed':
       return event.data.userId === null ? 'login-unknown' : `user-${event.data.userId}`;
@@ -89,6 +120,7 @@ export function streamOf(event: BeaconEvent): string {
       return 'server';
     case 'ChannelMemberAdded':
     case 'ChannelMemberRemoved':
+    case 'AdminPublished':
       return `channel-${event.data.channel}`;
     default: {
       const unreachable: never = event;

@@ -17,6 +17,8 @@ export interface MetricSources {
 export interface Metrics {
   readonly registry: Registry;
   httpRequest(route: string, method: string, status: number): void;
+  /** One admin API action carried out (disconnect, revoke, disable, ...). */
+  adminAction(kind: string): void;
 }
 
 export function createMetrics(sources: MetricSources): Metrics {
@@ -26,6 +28,12 @@ export function createMetrics(sources: MetricSources): Metrics {
     name: 'beacon_http_requests_total',
     help: 'HTTP requests answered, by route, method and status',
     labelNames: ['route', 'method', 'status'] as const,
+    registers: [registry],
+  });
+  const adminActions = new Counter({
+    name: 'beacon_admin_actions_total',
+    help: 'Admin API actions carried out, by kind',
+    labelNames: ['action'] as const,
     registers: [registry],
   });
   const gauge = (name: string, help: string, read: () => number): void => {
@@ -54,6 +62,9 @@ export function createMetrics(sources: MetricSources): Metrics {
     registry,
     httpRequest(route, method, status) {
       requests.inc({ route, method, status: String(status) });
+    },
+    adminAction(kind) {
+      adminActions.inc({ action: kind });
     },
   };
 }

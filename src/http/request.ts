@@ -11,6 +11,8 @@ export interface RequestInfo {
   readonly contentLength: string;
   readonly authorization: string;
   readonly origin: string;
+  /** The admin API's `X-API-Key` header ('' when absent). */
+  readonly apiKey: string;
   readonly address: string;
 }
 
@@ -48,6 +50,7 @@ export function readRequest(res: HttpResponse, req: HttpRequest, trustedProxies:
     contentLength: req.getHeader('content-length'),
     authorization: req.getHeader('authorization'),
     origin: req.getHeader('origin'),
+    apiKey: req.getHeader('x-api-key'),
     address: clientAddress(peerAddress(res), req.getHeader('x-forwarded-for'), trustedProxies),
   };
 }

@@ -6,6 +6,8 @@ import type { AuthService } from '../auth/service.js';
 import { MAX_HTTP_BODY_BYTES } from '../constants.js';
 import { BeaconError } from '../errors.js';
 import type { Session } from '../auth/session.js';
+import { requireAdminKey } from '../admin/routes.js';
+import type { AdminKeyCheck } from '../admin/key.js';
 import { parseJson, readBody } from './body.js';
 import type { Reply } from './respond.js';
 import { bearerToken, type RequestInfo } from './request.js';
@@ -27,11 +29,31 @@ export interface RouteDeps {
   metricsText(): Promise<{ contentType: string; body: string }>;
   /** The web console's files (static.ts), one exact path each; API routes win a clash. */
   web: RouteTable;
-  /** Present when INSPECT is on: the machine definition and the live connections. */
-  inspect: { machine(): unknown; actors(): unknown } | undefined;
+  /** The machine definition: public, static, always served. */
+  machine(): unknown;
+  /**
+   * The live connections (and one connection's recent transitions): present when INSPECT is
+   * on and the admin API is enabled, and asked for with the admin key like the admin API.
+   */
+  inspect: { key: AdminKeyCheck; actors(): unknown; transitions(sid: string): unknown } | undefined;
 }
 
 export type RouteTable = ReadonlyMap<string, Readonly<Record<string, Handler>>>;
+
+/** What the server needs of its routes: the methods for a path, and a bounded label for metrics. */
+export interface RouteLookup {
+  get(path: string): Readonly<Record<string, Handler>> | undefined;
+  /** The metrics label of a path (its pattern); the path itself when absent. */
+  label?(path: string): string | undefined;
+}
+
+/** The exact-path table first, then each lookup that matches by pattern (the admin API). */
+export function composeRoutes(table: RouteTable, ...more: readonly RouteLookup[]): RouteLookup {
+  return {
+    get: (path) => table.get(path) ?? more.reduce<Readonly<Record<string, Handler>> | undefined>((found, r) => found ?? r.get(path), undefined),
+    label: (path) => (table.has(path) ? path : more.reduce<string | undefined>((found, r) => found ?? r.label?.(path), undefined)),
+  };
+}
 
 /** Routes that answer while the server is starting or draining. */
 export const ALWAYS_ON = new Set(['/healthz', '/metrics']);
@@ -109,20 +131,22 @@ export function createRoutes(deps: RouteDeps): RouteTable {
     [
       '/inspect/machine',
       {
-        GET: async (ctx) => {
-          if (deps.inspect === undefined) throw new BeaconError('not_found', { message: 'Inspection is off (set INSPECT=1)' });
-          await requireSession(auth, ctx);
-          ctx.reply.json(200, deps.inspect.machine());
-        },
+        // The diagram describes the code, not anyone's data: nothing to protect.
+        GET: (ctx) => ctx.reply.json(200, deps.machine()),
       },
     ],
     [
       '/inspect/actors',
       {
-        GET: async (ctx) => {
-          if (deps.inspect === undefined) throw new BeaconError('not_found', { message: 'Inspection is off (set INSPECT=1)' });
-          await requireSession(auth, ctx);
-          ctx.reply.json(200, { actors: deps.inspect.actors() });
+        GET: (ctx) => {
+          const inspect = deps.inspect;
+          if (inspect === undefined) {
+            throw new BeaconError('not_found', { message: 'Live inspection is off (it needs INSPECT=1 and ADMIN_API_KEY)' });
+          }
+          // Every connection's user and address: an operator's view, so the operator's key.
+          requireAdminKey(inspect.key, ctx.req.apiKey);
+          const sid = new URLSearchParams(ctx.req.query).get('sid');
+          ctx.reply.json(200, sid === null ? { actors: inspect.actors() } : { actors: inspect.actors(), sid, transitions: inspect.transitions(sid) });
         },
       },
     ],

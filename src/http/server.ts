@@ -8,7 +8,7 @@ import { BeaconError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { createReply } from './respond.js';
 import { readRequest } from './request.js';
-import { ALWAYS_ON, type RouteTable } from './routes.js';
+import { ALWAYS_ON, type RouteLookup } from './routes.js';
 import type { TlsFiles } from './tls.js';
 import { uws } from './uws.js';
 import { assertPortFree } from './portCheck.js';
@@ -20,7 +20,7 @@ export interface HttpServerOptions {
   httpsPort: number | undefined;
   tls: TlsFiles | undefined;
   trustedProxies: readonly string[];
-  routes: RouteTable;
+  routes: RouteLookup;
   logger: Logger;
   /** False while starting or draining: only ALWAYS_ON routes answer. */
   accepting(): boolean;
@@ -61,7 +61,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const dispatch = (res: HttpResponse, req: Parameters<Parameters<TemplatedApp['any']>[1]>[1]): void => {
     const info = readRequest(res, req, options.trustedProxies);
     const methods = routes.get(info.path);
-    const routeLabel = methods === undefined ? 'unmatched' : info.path;
+    // Paths that carry names (the admin API's) are labelled by their pattern, so the metric stays bounded.
+    const routeLabel = methods === undefined ? 'unmatched' : (routes.label?.(info.path) ?? info.path);
     inFlight++;
     const reply = createReply(res, (status) => {
       inFlight--;

@@ -47,6 +47,10 @@ export function projectionTables(db: Db): ProjectionTables {
         case 'ConnectionAuthenticated':
         case 'ConnectionClosed':
         case 'ServerStarted':
+        case 'UserDisabled':
+        case 'UserEnabled':
+        case 'UserKicked':
+        case 'AdminPublished':
           return;
         default: {
           const unreachable: never = event;

@@ -425,7 +425,7 @@ describe('snapshot and shutdown', () => {
     t.clock.increment(1_500);
     t.connect();
     const snap = t.hub.snapshot();
-    assert.deepEqual(snap[0], { sid: 'sid-1', state: 'authenticated', username: 'alice', userId: 1, connectedAt: T0, ageMs: 1_500, transport: 'websocket', channels: [] });
+    assert.deepEqual(snap[0], { sid: 'sid-1', state: 'authenticated', username: 'alice', userId: 1, connectedAt: T0, ageMs: 1_500, transport: 'websocket', remoteAddress: '192.0.2.1', channels: [] });
     assert.equal(snap[1]?.state, 'connected');
   });
 
@@ -444,5 +444,40 @@ describe('snapshot and shutdown', () => {
     assert.equal(t.pending.filter((e) => e.type === 'ConnectionClosed').length, 3);
     const late = t.connect();
     assert.equal(late.port.closed?.code, 1001, 'no new connections while draining');
+  });
+});
+
+describe('admin actions', () => {
+  const audit = { by: { actor: 'admin' as const, fingerprint: 'f00d' }, address: '127.0.0.1' };
+
+  test('a committed UserKicked closes exactly the user\'s authenticated connections with 4005', () => {
+    const t = setup();
+    const a1 = t.connect(session(1, 'alice'));
+    const a2 = t.connect(session(1, 'alice'));
+    const b = t.connect(session(2, 'bob'));
+    const anon = t.connect();
+    assert.equal(t.hub.sessionsOf(1), 2);
+    t.commit([{ type: 'UserKicked', data: { userId: 1, username: 'alice', reason: 'maintenance', ...audit } }]);
+    for (const c of [a1, a2]) {
+      assert.deepEqual(c.port.of('response')[0]?.data, { ok: false, code: 'kicked', message: 'Disconnected by an administrator' });
+      assert.deepEqual(c.port.of('disconnect')[0]?.data, { code: 4005, reason: 'Disconnected by an administrator' });
+      assert.deepEqual(c.port.closed, { code: 4005, reason: 'Disconnected by an administrator' });
+    }
+    assert.equal(b.port.closed, null);
+    assert.equal(anon.port.closed, null);
+    assert.equal(t.hub.sessionsOf(9), 0);
+  });
+
+  test('a committed UserDisabled closes the user with 4006 before the revocation that follows it could say 4001', () => {
+    const t = setup();
+    const a = t.connect(session(1, 'alice', 'jti-a'));
+    const b = t.connect(session(2, 'bob', 'jti-b'));
+    t.commit([
+      { type: 'UserDisabled', data: { userId: 1, username: 'alice', ...audit } },
+      { type: 'TokenRevoked', data: { userId: 1, jti: 'jti-a', exp: EXP, reason: 'admin', ...audit } },
+    ]);
+    assert.deepEqual(a.port.closed, { code: 4006, reason: 'Account disabled' });
+    assert.deepEqual(a.port.of('response').map((f) => (f.data as { code: string }).code), ['account_disabled']);
+    assert.equal(b.port.closed, null);
   });
 });

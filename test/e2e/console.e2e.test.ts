@@ -15,13 +15,14 @@ import { ROOT } from '../support/process.js';
 import { call, startTestBeacon, type TestBeacon } from '../support/beacon.js';
 import { launchChromium, newPage, unnamedInAxTree, unnamedInDom, type PageGuard } from './browser.js';
 import type { PageDocument, PageWindow } from './pageGlobals.js';
-import { connectAndRegister, logLine, onlineUser, openTab, recordDiagramStates, registerAndLogin, statusIs } from './consolePage.js';
+import { connectAndRegister, logLine, onlineUser, openTab, recordDiagramStates, registerAndLogin, statusIs, useAdminKey } from './consolePage.js';
 
 declare const document: PageDocument;
 declare const window: PageWindow;
 
 const OUT = join(ROOT, 'test-output');
-const TABS = ['Connection', 'Testing', 'Debug', 'Inspector'] as const;
+const TABS = ['Connection', 'Testing', 'Debug', 'Inspector', 'Admin'] as const;
+const ADMIN_KEY = 'console-e2e-admin-key-0123456789-abcdefghij';
 
 let t: TestBeacon;
 let browser: Browser;
@@ -29,7 +30,7 @@ const guards: Array<{ who: string; guard: PageGuard }> = [];
 
 before(async () => {
   mkdirSync(OUT, { recursive: true });
-  t = await startTestBeacon({ env: { INSPECT: '1' } });
+  t = await startTestBeacon({ env: { INSPECT: '1', ADMIN_API_KEY: ADMIN_KEY } });
   browser = await launchChromium();
 });
 
@@ -81,6 +82,8 @@ describe('web console', { timeout: 240_000 }, () => {
     await logLine(a, 'user_status · bob_e2e online').waitFor();
 
     // Inspector: the machine drawn from the definition, alice's own connection lit as authenticated.
+    // The server's live connections are an operator's view: alice enters the admin key first.
+    await useAdminKey(a, ADMIN_KEY);
     await openTab(a, 'Inspector');
     await a.locator('#diagram svg .sm-node[data-state="authenticated"].is-current').waitFor();
     for (const state of ['connected', 'registering', 'authenticated', 'revoked', 'closed']) {
@@ -155,12 +158,12 @@ describe('web console', { timeout: 240_000 }, () => {
       await a.locator('#history .history-item').evaluateAll((items) => items.map((i) => i.getAttribute('data-to'))),
       ['connected', 'registering', 'authenticated', 'revoked', 'closed'],
     );
-    await a.locator('#history .history-item[data-to="revoked"]', { hasText: 'REVOKE · token_revoked' }).waitFor();
+    await a.locator('#history .history-item[data-to="revoked"]', { hasText: 'ended by logout, new login or admin · token_revoked' }).waitFor();
     await a.locator('#diagram svg .sm-node[data-state="revoked"].is-visited').waitFor();
     // The arrow it took is lit, with the event that fired on it.
     await a.locator('#diagram svg .sm-edge.is-traversed[data-from="authenticated"][data-to="revoked"]').waitFor({ state: 'attached' });
-    await a.locator('#diagram svg .sm-label[data-from="authenticated"][data-to="revoked"] text.is-hit', { hasText: 'REVOKE' }).waitFor();
-    await a.locator('#any-state .any-event.is-hit', { hasText: 'SOCKET_CLOSED' }).waitFor();
+    await a.locator('#diagram svg .sm-label[data-from="authenticated"][data-to="revoked"] text.is-hit', { hasText: 'ended by logout' }).waitFor();
+    await a.locator('#any-state .any-event.is-hit', { hasText: 'socket closed' }).waitFor();
     await shot(a, 'inspector-revoked.png', true);
 
     // Every control has an accessible name: by the HTML rules for all of them, and in
@@ -203,18 +206,21 @@ describe('web console', { timeout: 240_000 }, () => {
     await phone.context.close();
   });
 
-  test('inspection off: the Inspector says how to turn it on', async () => {
-    const off = await startTestBeacon({ env: { INSPECT: '0' } });
+  test('live inspection off: the machine is still drawn, and the Inspector says how to turn the live view on', async () => {
+    const off = await startTestBeacon({ env: { INSPECT: '0', ADMIN_API_KEY: ADMIN_KEY } });
     const { context, page, guard } = await newPage(browser, { viewport: { width: 1280, height: 900 } });
     try {
       await page.goto(`${off.http}/`);
-      await registerAndLogin(page, 'erin_off');
       await openTab(page, 'Inspector');
-      await page.locator('#machine-notice', { hasText: 'INSPECT=1' }).waitFor();
-      await page.locator('#actors-notice', { hasText: 'NODE_ENV=development' }).waitFor();
-      assert.equal(await page.locator('#diagram svg').count(), 0);
+      // Public and static: no login needed for the diagram.
+      await page.locator('#diagram svg .sm-node[data-state="connected"]').waitFor();
+      await page.locator('#actors-notice', { hasText: 'Admin tab' }).waitFor();
+      await useAdminKey(page, ADMIN_KEY);
+      await openTab(page, 'Inspector');
+      await page.locator('#actors-notice', { hasText: 'INSPECT=1' }).waitFor();
+      await page.locator('#actors-notice', { hasText: 'npm run dev' }).waitFor();
       await shot(page, 'inspector-off.png');
-      // The page had to ask to know: the only errors are the browser's reports of those 404s.
+      // The page had to ask to know: the only errors are the browser's reports of that 404.
       const probes = new Set(guard.urls.filter((u) => u.includes('/inspect/')).map((u) => new URL(u).pathname));
       assert.deepEqual([...probes].sort(), ['/inspect/actors', '/inspect/machine']);
       assert.ok(guard.errors.length > 0 && guard.errors.every((e) => e.includes('status of 404')), guard.errors.join('\n'));

@@ -1,7 +1,7 @@
 // What a new user found in the console, fixed, in a real browser: "Connected as" rather than
 // "User registered", a username mismatch that keeps the token, the Testing tab's online
 // answer kept live, directed messages told from broadcasts, the token kept for the tab
-// (and forgotten on request), and no "live" dot without a token.
+// (and forgotten on request), and no "live" dot without the admin key the polls need.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -33,10 +33,10 @@ describe('console fixes', { timeout: 180_000 }, () => {
     const b = bob.page;
     await Promise.all([a.goto(`${t.http}/`), b.goto(`${t.http}/`)]);
 
-    // No token yet: the Inspector's live dot stays off.
+    // No admin key (what the server's live connections need): the Inspector's live dot stays off.
     await openTab(a, 'Inspector');
-    await a.locator('#actors-notice', { hasText: 'No token yet' }).waitFor();
-    assert.equal(await a.locator('#actors-live').isVisible(), false, 'no live dot without a token');
+    await a.locator('#actors-notice', { hasText: 'admin key' }).waitFor();
+    assert.equal(await a.locator('#actors-live').isVisible(), false, 'no live dot without a key');
     await openTab(a, 'Connection');
 
     await registerAndLogin(a, 'fix_alice');

@@ -10,7 +10,7 @@ declare const MutationObserver: PageMutationObserverClass;
 
 export const PASSWORD = 'correct horse battery';
 
-export async function openTab(page: Page, name: 'Connection' | 'Testing' | 'Channels' | 'Debug' | 'Inspector'): Promise<void> {
+export async function openTab(page: Page, name: 'Connection' | 'Testing' | 'Channels' | 'Debug' | 'Inspector' | 'Admin'): Promise<void> {
   await page.getByRole('tab', { name }).click();
   await page.getByRole('tab', { name, selected: true }).waitFor();
 }
@@ -66,4 +66,12 @@ export async function recordDiagramStates(page: Page): Promise<() => Promise<str
     }).observe(svg, { attributes: true, attributeOldValue: true, attributeFilter: ['data-current-state'] });
   });
   return () => page.evaluate(() => [...(window.__states ?? [])]);
+}
+
+/** Enters the admin key on the Admin tab, as an operator pastes it. */
+export async function useAdminKey(page: Page, key: string): Promise<void> {
+  await openTab(page, 'Admin');
+  await page.getByLabel('Admin API key').fill(key);
+  await page.getByRole('button', { name: 'Use key' }).click();
+  await page.locator('#admin-key-result[data-kind="ok"]').waitFor();
 }

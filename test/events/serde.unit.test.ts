@@ -23,6 +23,10 @@ const EXAMPLES: Record<BeaconEventType, BeaconEvent> = {
     data: { channel: 'private:team', userId: 1, username: 'alice', by: { actor: 'admin', fingerprint: 'sha256:ab12' }, address: '192.0.2.7' },
   },
   ChannelMemberRemoved: ev.memberRemoved('private:team', 1),
+  UserDisabled: ev.disabled(1, 'alice'),
+  UserEnabled: ev.enabled(1, 'alice'),
+  UserKicked: ev.kicked(1, 'alice', 'maintenance'),
+  AdminPublished: ev.adminPublished('room:lobby', 3, { notice: 'hi' }),
 };
 
 describe('serialize / deserialize', () => {

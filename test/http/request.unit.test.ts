@@ -92,6 +92,7 @@ describe('peerAddress and readRequest', () => {
       'content-length': '42',
       authorization: 'Bearer t',
       origin: 'https://app.example',
+      'x-api-key': 'k',
     });
     assert.deepEqual(readRequest(fakeResponse('192.0.2.9'), req, []), {
       method: 'POST',
@@ -101,6 +102,7 @@ describe('peerAddress and readRequest', () => {
       contentLength: '42',
       authorization: 'Bearer t',
       origin: 'https://app.example',
+      apiKey: 'k',
       address: '192.0.2.9',
     });
   });

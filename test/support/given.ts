@@ -68,6 +68,22 @@ export const ev = {
     type: 'ChannelMemberAdded',
     data: { channel, userId, ...(username === undefined ? {} : { username }), by },
   }),
+  disabled: (userId: number, username: string, fingerprint = 'ab12cd34ef56'): BeaconEvent => ({
+    type: 'UserDisabled',
+    data: { userId, username, by: { actor: 'admin', fingerprint }, address: '192.0.2.7' },
+  }),
+  enabled: (userId: number, username: string, fingerprint = 'ab12cd34ef56'): BeaconEvent => ({
+    type: 'UserEnabled',
+    data: { userId, username, by: { actor: 'admin', fingerprint }, address: '192.0.2.7' },
+  }),
+  kicked: (userId: number, username: string, reason?: string): BeaconEvent => ({
+    type: 'UserKicked',
+    data: { userId, username, ...(reason === undefined ? {} : { reason }), by: { actor: 'admin', fingerprint: 'ab12cd34ef56' }, address: '192.0.2.7' },
+  }),
+  adminPublished: (channel: string, offset: number, data?: unknown): BeaconEvent => ({
+    type: 'AdminPublished',
+    data: { channel, offset, bytes: JSON.stringify(data ?? null).length, ...(data === undefined ? {} : { data }), by: { actor: 'admin', fingerprint: 'ab12cd34ef56' }, address: '192.0.2.7' },
+  }),
   memberRemoved: (channel: string, userId: number, by: MembershipActor = null): BeaconEvent => ({
     type: 'ChannelMemberRemoved',
     data: { channel, userId, by },

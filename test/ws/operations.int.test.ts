@@ -1,5 +1,5 @@
 // Operations around the WebSocket side: graceful shutdown (disconnect 1001), the
-// websocket log (no tokens), and the inspection endpoints behind INSPECT.
+// websocket log (no tokens), and the inspection endpoints (the machine public, live actors behind INSPECT and the admin key).
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -61,35 +61,45 @@ describe('websocket.log', () => {
 });
 
 describe('inspection', () => {
-  test('off by default: 404 with a hint', async () => {
+  test('the machine is public and static; the live view is off by default: 404 with a hint', async () => {
     const t = await startTestBeacon();
     try {
+      const machine = await call('GET', `${t.http}/inspect/machine`);
+      assert.equal(machine.status, 200);
+      assert.equal(machine.json.initial, 'connected');
       const { token } = await registerAndLogin(t.http, 'insp_off');
-      const res = await call('GET', `${t.http}/inspect/machine`, { token });
+      const res = await call('GET', `${t.http}/inspect/actors`, { token });
       assert.equal(res.status, 404);
       assert.match(res.json.message, /INSPECT=1/);
+      assert.match(res.json.message, /ADMIN_API_KEY/);
     } finally {
       await t.stop();
     }
   });
 
-  test('INSPECT=1: the machine definition and live actors, token required', async () => {
-    const t = await startTestBeacon({ env: { INSPECT: '1' } });
+  test('INSPECT=1 with an admin key: live actors need the admin key, not a user token; one connection shows its transitions', async () => {
+    const key = 'inspect-admin-key-0123456789-abcdefghijklmnop';
+    const t = await startTestBeacon({ env: { INSPECT: '1', ADMIN_API_KEY: key } });
     try {
       const { token } = await registerAndLogin(t.http, 'insp_on');
-      assert.equal((await call('GET', `${t.http}/inspect/machine`)).status, 401);
-      const machine = await call('GET', `${t.http}/inspect/machine`, { token });
+      const machine = await call('GET', `${t.http}/inspect/machine`);
       assert.equal(machine.status, 200);
       const states = Object.keys(machine.json.states);
       for (const s of ['connected', 'registering', 'authenticated', 'revoked', 'closed']) assert.ok(states.includes(s), s);
-      assert.equal(machine.json.initial, 'connected');
-      const c = await TestClient.open(wsUrl(t.http, token));
-      await c.request('ping_manual');
-      const actors = await call('GET', `${t.http}/inspect/actors`, { token });
+      const c = await TestClient.open(wsUrl(t.http));
+      await c.register(token, 'insp_on');
+      const asUser = await call('GET', `${t.http}/inspect/actors`, { token });
+      assert.equal(asUser.status, 401);
+      assert.equal(asUser.json.error, 'invalid_api_key');
+      const actors = await call('GET', `${t.http}/inspect/actors`, { headers: { 'x-api-key': key } });
       assert.equal(actors.status, 200);
       const mine = actors.json.actors.find((a: { username: string | null }) => a.username === 'insp_on');
       assert.equal(mine.state, 'authenticated');
       assert.equal(typeof mine.ageMs, 'number');
+      const one = await call('GET', `${t.http}/inspect/actors?sid=${encodeURIComponent(mine.sid)}`, { headers: { 'x-api-key': key } });
+      assert.deepEqual(one.json.transitions.map((tr: { to: string }) => tr.to), ['connected', 'registering', 'authenticated']);
+      assert.equal(one.json.transitions[1].event, 'register_user');
+      assert.equal(one.json.transitions[0].from, null);
       await c.close();
     } finally {
       await t.stop();

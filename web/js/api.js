@@ -9,7 +9,7 @@
 /**
  * @param {string} method
  * @param {string} path
- * @param {{ body?: unknown, token?: string }} [options]
+ * @param {{ body?: unknown, token?: string, apiKey?: string }} [options]
  * @returns {Promise<ApiResult>}
  */
 export async function api(method, path, options = {}) {
@@ -17,6 +17,8 @@ export async function api(method, path, options = {}) {
   const headers = { Accept: 'application/json' };
   if (options.body !== undefined) headers['Content-Type'] = 'application/json';
   if (options.token) headers['Authorization'] = `Bearer ${options.token}`;
+  // The admin key travels in its header only, never in the URL (it would reach logs).
+  if (options.apiKey) headers['X-API-Key'] = options.apiKey;
   let res;
   try {
     res = await fetch(path, {
@@ -45,10 +47,16 @@ export const register = (username, password) => api('POST', '/register', { body:
 export const login = (username, password) => api('POST', '/login-token', { body: { username, password } });
 /** @param {string} token */
 export const logout = (token) => api('POST', '/logout', { token });
-/** @param {string} token */
-export const inspectMachine = (token) => api('GET', '/inspect/machine', { token });
-/** @param {string} token */
-export const inspectActors = (token) => api('GET', '/inspect/actors', { token });
+/** The machine diagram: public. */
+export const inspectMachine = () => api('GET', '/inspect/machine');
+/** The live connections (and one's transitions): with the admin key. @param {string} apiKey @param {string} [sid] */
+export const inspectActors = (apiKey, sid) => api('GET', `/inspect/actors${sid ? `?sid=${encodeURIComponent(sid)}` : ''}`, { apiKey });
+
+/**
+ * A call to the admin API (docs/protocol.md, section 7).
+ * @param {string} apiKey @param {string} method @param {string} path @param {unknown} [body]
+ */
+export const adminApi = (apiKey, method, path, body) => api(method, path, body === undefined ? { apiKey } : { apiKey, body });
 
 /**
  * The claims of a JWT, for display only (never trusted: the server checks the signature).

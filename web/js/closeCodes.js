@@ -19,6 +19,8 @@ export const CLOSE_CODES = Object.freeze({
   4002: 'token expired',
   4003: 'invalid token / username mismatch',
   4004: 'logged in elsewhere',
+  4005: 'disconnected by an administrator',
+  4006: 'account disabled',
   4008: 'rate limited',
 });
 
@@ -35,5 +37,21 @@ export function describeClose(code) {
 
 /** Failure codes that end a session: the connection machine goes to `revoked` on them. */
 export const REVOKING_CODES = Object.freeze(
-  new Set(['token_revoked', 'token_expired', 'invalid_token', 'username_mismatch', 'session_replaced']),
+  new Set(['token_revoked', 'token_expired', 'invalid_token', 'username_mismatch', 'session_replaced', 'kicked', 'account_disabled']),
 );
+
+/**
+ * What a session-ending close means for the person at the console, and what to do next.
+ * @type {Readonly<Record<number, { title: string, text: string }>>}
+ */
+export const CLOSE_EXPLANATIONS = Object.freeze({
+  4001: { title: 'Token has been revoked!', text: 'The token was revoked (a logout or an administrator). Log in again for a new token.' },
+  4002: { title: 'Token has expired!', text: 'The token reached its expiry. Log in again for a new token.' },
+  4003: { title: 'Invalid token!', text: 'The server did not accept this token for this username.' },
+  4004: { title: 'Logged in from another session', text: 'A newer login of this user replaced this token. Log in again to take over.' },
+  4005: { title: 'Disconnected by an administrator', text: 'An administrator closed this connection. Your token is still valid: you may connect again.' },
+  4006: {
+    title: 'Account disabled',
+    text: 'An administrator disabled this account: its token is revoked and logins are refused until it is enabled again.',
+  },
+});

@@ -146,8 +146,8 @@ export function transitionTable(machine) {
     const tr = body.insertRow();
     for (const text of [from, events, to]) tr.insertCell().textContent = text;
   };
-  for (const e of graph.edges) row(e.from, e.events.map(prettyEvent).join(', '), e.to);
-  for (const [state, events] of graph.selfEvents) if (events.length) row(state, events.map(prettyEvent).join(', '), `${state} (stays)`);
+  for (const e of graph.edges) row(e.from, e.events.map((event) => prettyEvent(event, e.to)).join(', '), e.to);
+  for (const [state, events] of graph.selfEvents) if (events.length) row(state, events.map((event) => prettyEvent(event)).join(', '), `${state} (stays)`);
   for (const a of graph.anyState) row('any state', prettyEvent(a.event), a.to);
   return table;
 }

@@ -1,7 +1,10 @@
 // A layered layout of a state machine description (GET /inspect/machine): states become
 // boxes stacked by longest path from the initial state, transitions between neighbouring
 // layers are short arrows, and every other one is routed in a side lane so nothing crosses
-// a box. Pure: text is measured through a function the caller passes.
+// a box. Pure: text is measured through a function the caller passes. Events and actions
+// are shown in words (machineWords.js).
+
+import { actionWords, eventWords } from './machineWords.js';
 
 /**
  * @typedef {{ entry: string[], on: Record<string, string[]>, after: Array<{ delay: string | number, target: string[], guard?: string }>, invoke: Array<{ id: string, src: string }>, always?: string[], type?: string }} StateView
@@ -28,11 +31,16 @@ const MIN_GAP = 56;
 const LANE_MARGIN = 22;
 const MARGIN = 16;
 
-/** "xstate.done.actor.verify" → "verify done": the machine's internal event names, readable. @param {string} event */
-export function prettyEvent(event) {
-  const m = /^xstate\.(done|error)\.actor\.(.+)$/.exec(event);
-  return m ? `${m[2]} ${m[1]}` : event;
+/**
+ * An event as the diagram shows it: in words (machineWords.js), not the machine's names.
+ * @param {string} event @param {string} [to] the transition's target, for guarded events
+ */
+export function prettyEvent(event, to) {
+  return eventWords(event, to);
 }
+
+/** Entry actions and invocations in words, internal bookkeeping left out. @param {string[]} names */
+const actionList = (names) => names.map(actionWords).filter((w) => w !== null);
 
 /** @param {string} text @param {string} _font */
 const approxMeasure = (text, _font) => text.length * 6.2;
@@ -155,15 +163,17 @@ export function layoutMachine(machine, measure = approxMeasure) {
     if (state?.type) tags.push(state.type);
     if (tags.length) lines.push({ text: tags.join(' · '), kind: 'tag' });
     const inner = NODE_W - 2 * PAD_X;
-    if (state?.entry?.length) for (const t of wrap(countNames(state.entry), inner, m, 'entry: ')) lines.push({ text: t, kind: 'detail' });
-    if (state?.invoke?.length) for (const t of wrap(state.invoke.map((i) => i.src), inner, m, 'invoke: ')) lines.push({ text: t, kind: 'detail' });
-    const self = (graph.selfEvents.get(name) ?? []).map(prettyEvent);
+    const entry = countNames(actionList(state?.entry ?? []));
+    if (entry.length) for (const t of wrap(entry, inner, m, 'on entry: ')) lines.push({ text: t, kind: 'detail' });
+    const invoke = actionList((state?.invoke ?? []).map((i) => i.src));
+    if (invoke.length) for (const t of wrap(invoke, inner, m, 'meanwhile: ')) lines.push({ text: t, kind: 'detail' });
+    const self = (graph.selfEvents.get(name) ?? []).map((event) => prettyEvent(event));
     if (self.length) for (const t of wrap(self, inner, m, '↻ ')) lines.push({ text: t, kind: 'self' });
     const h = 10 + TITLE_H + (lines.length - 1) * LINE_H + 10;
     nodes.set(name, { id: name, layer: layers.get(name) ?? 0, x: 0, y: 0, w: NODE_W, h, lines, initial: name === machine.initial, final: state?.type === 'final' });
   }
 
-  const edgeLabels = (/** @type {GraphEdge} */ e) => e.events.map(prettyEvent);
+  const edgeLabels = (/** @type {GraphEdge} */ e) => e.events.map((event) => prettyEvent(event, e.to));
   const labelSize = (/** @type {string[]} */ lines) => ({
     w: Math.max(...lines.map((t) => measure(t, LABEL_FONT))) + 2 * LABEL_PAD,
     h: lines.length * LABEL_LINE_H + LABEL_PAD,

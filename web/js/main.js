@@ -4,9 +4,11 @@
 
 import { login, logout, peekClaims, register } from './api.js';
 import { CHANNEL_REQUESTS, ChannelsTab } from './channels.js';
-import { REVOKING_CODES, describeClose } from './closeCodes.js';
+import { CLOSE_EXPLANATIONS, REVOKING_CODES, describeClose } from './closeCodes.js';
 import { byId, duration, showResult } from './dom.js';
 import { noteOf, titleOf } from './frameText.js';
+import { AdminTab } from './admin.js';
+import { adminKey } from './adminKey.js';
 import { Inspector } from './inspector.js';
 import { MessageLog, RawFrames } from './log.js';
 import { Presence } from './presence.js';
@@ -35,13 +37,8 @@ const socket = new BeaconSocket();
 new ChannelsTab(socket, log);
 const tracker = new ConnectionTracker();
 const token = () => tokenField.value;
-/** A token the server has told us is dead (logout, revocation): not offered to the inspector. */
-let deadToken = '';
-const inspector = new Inspector({
-  token: () => (token() === deadToken ? '' : token()),
-  whyNoToken: () => (token() !== '' && token() === deadToken ? 'This token is revoked.' : 'No token yet.'),
-  tracker,
-});
+const inspector = new Inspector({ tracker, adminKey });
+const adminTab = new AdminTab({ log });
 const tokenField = new TokenField(() => inspector.tokenChanged());
 
 /** Why the status line says what it says after a close (the last failure the server named). */
@@ -120,7 +117,6 @@ $('logout').addEventListener('click', async () => {
   if (!t) return result('session-result', 'error', 'No token to log out with: log in first.');
   const res = await logout(t);
   log.add({ dir: 'http', title: `POST /logout → ${res.status}`, body: res.body });
-  if (res.ok || res.status === 401) deadToken = t;
   if (res.ok) {
     tokenField.dropKept();
     result('session-result', 'ok', `${res.body.message}. The token is revoked: every connection using it is closed.`);
@@ -138,6 +134,7 @@ function connect(andRegister) {
   }
   lastFailure = '';
   lastFailureCode = '';
+  backAfter = '';
   tracker.reset();
   presence.clear();
   result('session-result', 'info', '');
@@ -202,7 +199,7 @@ socket.addEventListener('frame', (e) => {
 function onResponse(data) {
   if (data.ok === true && (data.code === 'registered' || data.code === 'token_refreshed')) {
     presence.me = data.username;
-    setStatus('authenticated', `Authenticated as ${data.username}`);
+    setStatus('authenticated', `Authenticated as ${data.username}${backAfter ? ` · back after ${backAfter}` : ''}`);
     // "User registered" is the protocol's text for this socket, not a new account: say what happened.
     const what = data.code === 'registered' ? 'Connected as' : 'Token refreshed for';
     result('session-result', 'ok', `${what} ${data.username} (user ${data.user_id}).`);
@@ -225,6 +222,8 @@ function onResponse(data) {
 
 /** Whether the last close left a reconnect pending (its repeat, now final, is not a new close). */
 let reconnecting = false;
+/** The close the client is coming back from by itself, said again once it is back. */
+let backAfter = '';
 
 socket.addEventListener('close', (e) => {
   const { code, reason, reconnect, delayMs, at } = /** @type {CustomEvent<import('./socket.js').CloseDetail>} */ (e).detail;
@@ -240,15 +239,17 @@ socket.addEventListener('close', (e) => {
   }
   // A token that expired will not come back to life: stop here, a new login is needed.
   if (reconnect && (code === 4002 || reason === 'token expired')) return socket.close();
-  const revoked = code >= 4001 && code <= 4004;
+  backAfter = reconnect ? words : '';
   // A username mismatch is the name's fault, not the token's: the token stays good.
   const mismatch = code === 4003 && lastFailureCode === 'username_mismatch';
-  if (revoked && !mismatch) deadToken = token();
-  setStatus(reconnect ? 'connecting' : revoked ? 'revoked' : 'closed', `Closed · ${words}${reconnect ? ` · reconnecting in ${duration(delayMs ?? 0)}` : ''}`);
+  const explained = CLOSE_EXPLANATIONS[code];
+  setStatus(reconnect ? 'connecting' : explained ? 'revoked' : 'closed', `Closed · ${words}${reconnect ? ` · reconnecting in ${duration(delayMs ?? 0)}` : ''}`);
   if (mismatch) {
     const owner = peekClaims(token())?.['username'];
     banner('Token username mismatch!', `This token belongs to ${typeof owner === 'string' ? owner : 'another user'}, not to “${input('ws-username').value.trim()}”. The token is still good: put its username in the Username field and Connect & Register again.`);
-  } else if (revoked) banner(reason || lastFailure || 'Session ended', `Connection closed with ${words}. Log in again for a new token.`);
+  } else if (explained) {
+    banner(reason || lastFailure || explained.title, `Connection closed with ${words}. ${explained.text}${reconnect ? ' The client reconnects by itself.' : ''}`);
+  }
   presence.me = null;
   presence.clear();
   refreshControls();
@@ -274,7 +275,10 @@ $('clear-log').addEventListener('click', () => log.clear());
 
 // ---- start ----------------------------------------------------------------------------
 
-setupTabs($('workspace').querySelector('[role="tablist"]') ?? $('tab-connection'), (id) => inspector.setVisible(id === 'tab-inspector'));
+setupTabs($('workspace').querySelector('[role="tablist"]') ?? $('tab-connection'), (id) => {
+  inspector.setVisible(id === 'tab-inspector');
+  adminTab.setVisible(id === 'tab-admin');
+});
 $('socket-url-hint').textContent = `Socket: ${socketUrl()}`;
 if (location.protocol === 'https:') /** @type {HTMLDetailsElement} */ ($('tls-note')).open = true;
 refreshControls();

@@ -35,6 +35,10 @@ export const activeTokensProjection = {
       case 'ConnectionAuthenticated':
       case 'ConnectionClosed':
       case 'ServerStarted':
+      case 'UserDisabled':
+      case 'UserEnabled':
+      case 'UserKicked':
+      case 'AdminPublished':
         return state;
       default: {
         const unreachable: never = event;

@@ -28,6 +28,10 @@ export const blacklistProjection = {
       case 'ConnectionAuthenticated':
       case 'ConnectionClosed':
       case 'ServerStarted':
+      case 'UserDisabled':
+      case 'UserEnabled':
+      case 'UserKicked':
+      case 'AdminPublished':
         return state;
       default: {
         const unreachable: never = event;

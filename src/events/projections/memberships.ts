@@ -57,6 +57,10 @@ export const membershipsProjection = {
       case 'ConnectionAuthenticated':
       case 'ConnectionClosed':
       case 'ServerStarted':
+      case 'UserDisabled':
+      case 'UserEnabled':
+      case 'UserKicked':
+      case 'AdminPublished':
         return state;
       default: {
         const unreachable: never = event;

@@ -8,6 +8,8 @@ export interface UserRecord {
   readonly username: string;
   readonly passwordHash: string;
   readonly registeredAt: number;
+  /** Set while an operator has disabled the account (UserDisabled until UserEnabled). */
+  readonly disabled?: true;
 }
 
 export interface UsersState {
@@ -42,6 +44,18 @@ export const usersProjection = {
         state.byName.set(user.username, user);
         return state;
       }
+      case 'UserDisabled':
+      case 'UserEnabled': {
+        const old = state.byId.get(event.data.userId);
+        if (old === undefined) return state;
+        const { disabled: _was, ...rest } = old;
+        const user: UserRecord = event.type === 'UserDisabled' ? { ...rest, disabled: true } : rest;
+        state.byId.set(user.userId, user);
+        state.byName.set(user.username, user);
+        return state;
+      }
+      case 'UserKicked':
+      case 'AdminPublished':
       case 'ChannelMemberAdded':
       case 'ChannelMemberRemoved':
       case 'LoginSucceeded':
