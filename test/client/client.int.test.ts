@@ -69,6 +69,7 @@ describe('client against a running Beacon', () => {
       await probe.request('ping_manual', {});
       probe.close();
       assert.equal(connecting.length, 1, `no reconnect after ${code}`);
+      assert.equal(client.active, false, 'no reconnect scheduled at all');
     }
   });
 });
