@@ -154,6 +154,11 @@ export const NAMESPACE_NAME_MAX = 32;
 export const NAMESPACE_NAME_PATTERN = /^[a-z][a-z0-9_-]*$/;
 /** Most namespaces a CHANNELS_FILE may define. */
 export const MAX_NAMESPACES = 64;
+/**
+ * More net join/leave changes than this in one channel's presence window is a storm: it is
+ * announced as one `channel_presence` push of the member list instead of one frame per change.
+ */
+export const CHANNEL_PRESENCE_STORM_CHANGES = 16;
 /** A connection holding this many subscriptions is refused the next (`too_many_subscriptions`). */
 export const MAX_SUBSCRIPTIONS_PER_CONNECTION = 128;
 /**

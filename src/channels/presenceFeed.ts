@@ -1,11 +1,15 @@
 // Keeps channel presence current from the bus's subscription changes and turns net
 // membership changes into `join` / `leave` announcements for presence namespaces, coalesced
-// over the presence feed's window: a storm of N subscribers costs O(N) announcements (one per
-// user whose membership changed), and a user who joins and leaves inside a window costs none.
+// over the presence feed's window; a user who joins and leaves inside a window costs none.
+// A storm (more net changes in one channel's window than CHANNEL_PRESENCE_STORM_CHANGES) is
+// announced as ONE `channel_presence` push of the whole member list instead, so N
+// subscribers arriving together cost each subscriber one frame per window: O(N) frames in
+// all, not N squared.
 
 import { PRESENCE_WINDOW_MS, presenceWindowMs, type Timers } from '../actors/presenceFeed.js';
+import { CHANNEL_PRESENCE_STORM_CHANGES } from '../constants.js';
 import type { SubscriptionChange } from '../ports/bus.js';
-import { evolveChannelPresence, initialChannelPresence, type ChannelPresenceState } from './presence.js';
+import { evolveChannelPresence, initialChannelPresence, presenceView, type ChannelPresenceState, type ChannelPresenceView } from './presence.js';
 
 export interface ChannelPresenceFeed {
   apply(change: SubscriptionChange): void;
@@ -19,6 +23,8 @@ export interface ChannelPresenceFeed {
 export interface ChannelPresenceFeedOptions {
   /** To this node's subscribers of `channel` only (every node derives its own). */
   announce(channel: string, event: 'join' | 'leave', data: { channel: string; username: string; user_id: number }): void;
+  /** A storm's one announcement: the channel's whole presence, to this node's subscribers. */
+  announcePresence(channel: string, view: ChannelPresenceView): void;
   /** Whether the channel's namespace has presence (join/leave); others are folded silently. */
   hasPresence(channel: string): boolean;
   timers: Timers;
@@ -46,11 +52,16 @@ export function createChannelPresenceFeed(opts: ChannelPresenceFeedOptions): Cha
     timer = undefined;
     for (const [channel, users] of touched) {
       const members = state.channels.get(channel);
+      const changed: Array<{ userId: number; username: string; joined: boolean }> = [];
       for (const [userId, before] of users) {
         const isMember = members?.has(userId) === true;
-        if (isMember === before.wasMember) continue;
-        opts.announce(channel, isMember ? 'join' : 'leave', { channel, username: before.username, user_id: userId });
+        if (isMember !== before.wasMember) changed.push({ userId, username: before.username, joined: isMember });
       }
+      if (changed.length > CHANNEL_PRESENCE_STORM_CHANGES) {
+        opts.announcePresence(channel, presenceView(state, channel));
+        continue;
+      }
+      for (const c of changed) opts.announce(channel, c.joined ? 'join' : 'leave', { channel, username: c.username, user_id: c.userId });
     }
     touched.clear();
   }

@@ -66,6 +66,7 @@ export function createChannelService(deps: ChannelServiceDeps): ChannelService {
   const { history, namespaces, bus } = deps;
   const feed = createChannelPresenceFeed({
     announce: (channel, event, data) => bus.announce(channelTopic(channel), event, data),
+    announcePresence: (channel, view) => bus.announce(channelTopic(channel), 'channel_presence', view),
     hasPresence: (channel) => namespaces.get(channel.slice(0, channel.indexOf(':')))?.presence === true,
     timers: deps.timers,
     ...(deps.presenceWindowMs === undefined ? {} : { windowMs: deps.presenceWindowMs }),

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { SimulatedClock } from 'xstate';
 import { PRESENCE_WINDOW_MS } from '../../src/actors/presenceFeed.js';
+import { CHANNEL_PRESENCE_STORM_CHANGES } from '../../src/constants.js';
 import { createChannelPresenceFeed } from '../../src/channels/presenceFeed.js';
 import { channelsOfSid, listChannels, presenceView } from '../../src/channels/presence.js';
 import type { SubscriptionChange } from '../../src/ports/bus.js';
@@ -16,8 +17,10 @@ const down = (sid: string, userId: number, channel = 'room:a'): SubscriptionChan
 function given(changes: SubscriptionChange[]) {
   const clock = new SimulatedClock();
   const said: Array<{ channel: string; event: string; username: string }> = [];
+  const snapshots: Array<{ channel: string; count: number; users: number }> = [];
   const feed = createChannelPresenceFeed({
     announce: (channel, event, data) => void said.push({ channel, event, username: data.username }),
+    announcePresence: (channel, view) => void snapshots.push({ channel, count: view.count, users: view.users.length }),
     hasPresence: (channel) => channel.startsWith('room:'),
     timers: clock,
   });
@@ -27,6 +30,7 @@ function given(changes: SubscriptionChange[]) {
   return {
     feed,
     said,
+    snapshots,
     /** What the window after these changes announced. */
     when(more: SubscriptionChange[]) {
       said.length = 0;
@@ -54,12 +58,27 @@ describe('channel presence', () => {
     assert.equal(presenceView(g.feed.state, 'room:a').users[0]?.connections, 1);
   });
 
-  test('a storm of N subscribers in one window: N joins, not N squared', () => {
+  test(`up to ${CHANNEL_PRESENCE_STORM_CHANGES} net changes in a window: one join each`, () => {
     const g = given([]);
-    const storm = Array.from({ length: 500 }, (_, i) => up(`s${i}`, i));
-    const said = g.when(storm);
-    assert.equal(said.length, 500);
-    assert.equal(new Set(said.map((s) => s.username)).size, 500);
+    const said = g.when(Array.from({ length: CHANNEL_PRESENCE_STORM_CHANGES }, (_, i) => up(`s${i}`, i)));
+    assert.equal(said.length, CHANNEL_PRESENCE_STORM_CHANGES);
+    assert.equal(new Set(said.map((s) => s.username)).size, CHANNEL_PRESENCE_STORM_CHANGES);
+    assert.deepEqual(g.snapshots, []);
+  });
+
+  test('a storm of N subscribers in one window: one channel_presence of all N, no join each (O(N) frames, not N squared)', () => {
+    const g = given([up('s-old', 9_999)]);
+    const said = g.when(Array.from({ length: 500 }, (_, i) => up(`s${i}`, i)));
+    assert.deepEqual(said, []);
+    assert.deepEqual(g.snapshots, [{ channel: 'room:a', count: 501, users: 501 }]);
+    assert.deepEqual(g.when([down('s0', 0)]), [{ channel: 'room:a', event: 'leave', username: 'u0' }], 'calm again: one leave');
+  });
+
+  test('a storm in one channel does not turn a quiet channel of the same window into a snapshot', () => {
+    const g = given([]);
+    const said = g.when([...Array.from({ length: 100 }, (_, i) => up(`s${i}`, i)), up('q1', 1, 'room:quiet')]);
+    assert.deepEqual(said, [{ channel: 'room:quiet', event: 'join', username: 'u1' }]);
+    assert.deepEqual(g.snapshots, [{ channel: 'room:a', count: 100, users: 100 }]);
   });
 
   test('namespaces without presence are folded (for lists and metrics) but never announced', () => {
