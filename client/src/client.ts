@@ -9,7 +9,7 @@ import { Subscriptions, type Subscription } from './subscriptions.js';
 import type { ClientOptions, SubscribedEvent } from './types.js';
 
 /** Pushes handed to the application as they are. */
-const PASSED = new Set(['message', 'authenticated_message', 'user_status', 'user_count', 'join', 'leave']);
+const PASSED = new Set(['message', 'authenticated_message', 'user_status', 'user_count', 'join', 'leave', 'channel_presence']);
 
 /** Data optional for the requests whose data may be absent. */
 export type DataArgs<K extends keyof ClientEvents> = undefined extends ClientEvents[K] ? [data?: ClientEvents[K]] : [data: ClientEvents[K]];

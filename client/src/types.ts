@@ -66,7 +66,8 @@ export interface IncomingFrame {
   raw: string;
 }
 
-type Pushes = Pick<ServerEvents, 'message' | 'authenticated_message' | 'user_status' | 'user_count' | 'join' | 'leave'>;
+/** Pushes handed on as they are; `channel_presence` here is the server's snapshot under a join/leave storm. */
+type Pushes = Pick<ServerEvents, 'message' | 'authenticated_message' | 'user_status' | 'user_count' | 'join' | 'leave' | 'channel_presence'>;
 
 export interface BeaconClientEvents extends Pushes {
   state: { state: ClientState; previous: ClientState };

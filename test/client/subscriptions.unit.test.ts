@@ -158,3 +158,15 @@ test('subscribe with since recovers from a position kept elsewhere; since: null 
   await settle();
   assert.deepEqual(socket.lastSent('subscribe').data, { channel: 'room:lobby' });
 });
+
+test('a channel_presence push (a join/leave storm) reaches the application; an answer with an id does not', async () => {
+  const h = harness({ getToken: token });
+  const socket = await authenticate(h);
+  const got: number[] = [];
+  h.client.on('channel_presence', (d) => got.push(d.count));
+  socket.receive('channel_presence', { channel: 'room:lobby', users: [], count: 17 });
+  const asked = h.client.channelPresence('room:lobby');
+  socket.receive('channel_presence', { channel: 'room:lobby', users: [], count: 3 }, socket.lastSent('channel_presence').id);
+  assert.equal((await asked).count, 3);
+  assert.deepEqual(got, [17]);
+});

@@ -58,6 +58,8 @@ export class ChannelsTab {
     });
     c.on('join', (d) => this.#presenceChange('join', d));
     c.on('leave', (d) => this.#presenceChange('leave', d));
+    // Under a join/leave storm the server sends the member list instead of one frame per user.
+    c.on('channel_presence', (d) => this.#withSub(d.channel, (sub) => sub.view.showMembers((sub.members = membersOf(d)))));
     c.on('unsubscribed', (d) => {
       const sub = this.subs.get(d.channel);
       if (sub) this.#unsubscribed(d.channel, sub, d.reason);
