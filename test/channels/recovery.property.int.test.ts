@@ -86,6 +86,8 @@ function sequenceOf(frames: readonly Frame[]): { start: number | null; offsets: 
 
 test('every client sees the channel sequence after its offset, exactly once, across bursts, disconnects and restarts', { timeout: 300_000 }, async () => {
   const clock = manualClock();
+  // fast-check keeps the failing run's own error as `cause`: put it in the message, so a
+  // failure says what went wrong, not only which commands led there.
   await fc.assert(
     fc.asyncProperty(fc.array(command, { minLength: 3, maxLength: 10 }), fc.array(fc.nat(4), { minLength: 1, maxLength: 8 }), async (commands, delays) => {
       const dir = tempDir('beacon-prop-');
@@ -185,5 +187,8 @@ test('every client sees the channel sequence after its offset, exactly once, acr
       }
     }),
     { numRuns: 12, endOnFailure: true },
-  );
+  ).catch((err: unknown) => {
+    const cause = err instanceof Error && err.cause instanceof Error ? `\ncaused by: ${err.cause.stack ?? err.cause.message}` : '';
+    throw new Error(`${err instanceof Error ? err.message : String(err)}${cause}`);
+  });
 });
