@@ -18,6 +18,8 @@ export function revokeCodeOf(reason: RevocationReason): RevokeCode {
       return 'token_expired';
     case 'logout':
     case 'admin':
+    // Told only to the connections that did not present the new token within the grace.
+    case 'refreshed':
       return 'token_revoked';
     default: {
       const unreachable: never = reason;
