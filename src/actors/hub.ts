@@ -114,13 +114,7 @@ export function createHub(deps: HubDeps): Hub {
   const revoked = createRevocationMemory(clock);
   const refreshGraceMs = deps.refreshGraceMs ?? REFRESH_GRACE_SECONDS * 1000;
   // Connections still on a refreshed token when its grace ends are closed like a revocation.
-  const grace = createRefreshGrace({
-    clock,
-    timers,
-    expire: (jti) => {
-      for (const actor of live.holdersOf(jti)) actor.send({ type: 'REVOKE', code: 'token_revoked' });
-    },
-  });
+  const grace = createRefreshGrace({ clock, timers, expire: (jti) => live.holdersOf(jti).forEach((a) => a.send({ type: 'REVOKE', code: 'token_revoked' })) });
   const transitions = deps.recordTransitions === true ? createTransitionLog(clock) : undefined;
   let draining = false;
   let drained: (() => void) | undefined;
