@@ -23,6 +23,8 @@ export interface BeaconOptions extends CoreOptions {
    * would have, so that publications land while a subscription is being set up).
    */
   wrapHistory?: (history: ChannelHistory) => ChannelHistory;
+  /** The refresh grace in ms instead of REFRESH_GRACE_SECONDS (tests: a short one). */
+  refreshGraceMs?: number;
 }
 
 export interface Beacon {
@@ -54,7 +56,10 @@ export async function startBeacon(options: BeaconOptions): Promise<Beacon> {
 
   // A start that fails half-way releases what it built (the log above all) before it reports.
   const startParts = async () => {
-    const sockets = buildSockets(core, closers, options.wrapHistory === undefined ? {} : { wrapHistory: options.wrapHistory });
+    const sockets = buildSockets(core, closers, {
+      ...(options.wrapHistory === undefined ? {} : { wrapHistory: options.wrapHistory }),
+      ...(options.refreshGraceMs === undefined ? {} : { refreshGraceMs: options.refreshGraceMs }),
+    });
     const http = await startHttp(core, sockets, { phase: () => phase, ephemeralPorts: options.ephemeralPorts === true }, closers);
     sockets.attach(() => http.server.apps);
     await store.append([{ type: 'ServerStarted', data: { pid: process.pid, version: VERSION } }]);

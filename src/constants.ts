@@ -73,6 +73,12 @@ export const LOGIN_THROTTLE_WINDOW_SECONDS = 60;
 export const LOGIN_THROTTLE_MAX_KEYS = 100_000;
 
 export const DEFAULT_TOKEN_TTL_SECONDS = 86_400;
+/**
+ * After `POST /refresh-token`, live connections still holding the old token have this long
+ * (counted from the revocation's commit) to present the new one with register_user; then
+ * they are closed with 4001.
+ */
+export const REFRESH_GRACE_SECONDS = 30;
 /** Token lifetimes accepted: 1 s (tests, demos) to 30 days. */
 export const TOKEN_TTL_MIN_SECONDS = 1;
 export const TOKEN_TTL_MAX_SECONDS = 30 * 86_400;

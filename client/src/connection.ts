@@ -228,7 +228,8 @@ export class Connection extends Emitter<BeaconClientEvents> {
     const ws = this.#ws;
     let token: string | undefined;
     try {
-      token = await this.#tokens.ask();
+      // The token in use: getToken can exchange it (POST /refresh-token) and keep this connection.
+      token = await this.#tokens.ask(this.#connToken);
     } catch (error) {
       this.emit('error', new BeaconError('token_unavailable', `getToken failed: ${String(error)}`));
     }

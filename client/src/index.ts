@@ -6,6 +6,7 @@ export { BeaconError, type ClientErrorCode } from './errors.js';
 export { FINAL_CLOSE_CODES, closeMeaning } from './closeCodes.js';
 export { backoffCeiling, backoffDelay, type BackoffOptions } from './backoff.js';
 export { readClaims, type TokenClaims } from './token.js';
+export { loginTokens, type LoginOptions } from './login.js';
 export type { Timers, WebSocketConstructor, WebSocketLike } from './host.js';
 export type * from './types.js';
 export type * from '../../src/protocol/index.js';

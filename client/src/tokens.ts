@@ -4,7 +4,7 @@
 import { readClaims, refreshAt } from './token.js';
 import type { TokenAnswer } from './types.js';
 
-export type GetToken = () => TokenAnswer | Promise<TokenAnswer>;
+export type GetToken = (current?: string) => TokenAnswer | Promise<TokenAnswer>;
 
 export class TokenKeeper {
   /** The newest token getToken gave. */
@@ -19,10 +19,10 @@ export class TokenKeeper {
     return this.getToken !== undefined;
   }
 
-  /** Asks getToken; undefined when there is none or it answered null (no token). */
-  async ask(): Promise<string | undefined> {
+  /** Asks getToken, handing it `current`; undefined when there is none or it answered null (no token). */
+  async ask(current: string | undefined): Promise<string | undefined> {
     if (this.getToken === undefined) return undefined;
-    const answer = await this.getToken();
+    const answer = await this.getToken(current);
     if (answer === null) return undefined;
     this.#claimed = typeof answer === 'string' ? undefined : answer.username;
     return (this.latest = typeof answer === 'string' ? answer : answer.token);
@@ -33,7 +33,7 @@ export class TokenKeeper {
     const latest = this.latest;
     const due = latest === undefined ? undefined : refreshAt(readClaims(latest), marginMs, skewMs, now);
     if (latest !== undefined && due !== undefined && due > now) return latest;
-    return this.ask();
+    return this.ask(latest);
   }
 
   /** The username to send with `token`. */

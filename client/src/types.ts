@@ -17,11 +17,14 @@ export interface ClientOptions {
   /** `ws://host:5001/ws` or `wss://host:5000/ws`. */
   url: string;
   /**
-   * Returns the user's current token (for example from `POST /login-token`). Called at the
-   * first connect, a margin before the token expires, and when reconnecting without a
-   * token that is still good. Without it (or when it answers null) the connection stays anonymous.
+   * Returns a token for the user. Called at the first connect, a margin before the token
+   * expires, and when reconnecting without a token that is still good, with `current`, the
+   * token the client holds (undefined at connect()). To refresh without reconnecting,
+   * exchange `current` with `POST /refresh-token` (see loginTokens); a `POST /login-token`
+   * instead replaces the token and closes its connections (4004), so the client reconnects.
+   * Without getToken (or when it answers null) the connection stays anonymous.
    */
-  getToken?: () => TokenAnswer | Promise<TokenAnswer>;
+  getToken?: (current?: string) => TokenAnswer | Promise<TokenAnswer>;
   /** The WebSocket class: the global one by default; pass `ws`'s in Node 20. */
   WebSocket?: WebSocketConstructor;
   /** Backoff of reconnections (full jitter), or false never to reconnect. */

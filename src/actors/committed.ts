@@ -6,10 +6,20 @@
 import type { RecordedEvent } from '../events/index.js';
 import type { ChannelRouter } from './channelRouter.js';
 import type { ConnectionRegistry } from './registry.js';
+import type { RefreshGrace } from './refreshGrace.js';
 import type { RevocationMemory } from './revocations.js';
 
-export function applyCommitted(events: readonly RecordedEvent[], deps: { live: ConnectionRegistry; router: ChannelRouter; revoked: RevocationMemory }): void {
-  const { live, router, revoked } = deps;
+export interface CommittedDeps {
+  live: ConnectionRegistry;
+  router: ChannelRouter;
+  revoked: RevocationMemory;
+  grace: RefreshGrace;
+  /** How long a refreshed token's connections may keep it, from the revocation's commit. */
+  refreshGraceMs: number;
+}
+
+export function applyCommitted(events: readonly RecordedEvent[], deps: CommittedDeps): void {
+  const { live, router, revoked, grace } = deps;
   for (const event of events) {
     switch (event.type) {
       case 'ChannelMemberRemoved':
@@ -25,6 +35,14 @@ export function applyCommitted(events: readonly RecordedEvent[], deps: { live: C
         for (const actor of live.connectionsOf(event.data.userId)) actor.send({ type: 'REVOKE', code: 'kicked' });
         break;
       case 'TokenRevoked': {
+        if (event.data.reason === 'refreshed') {
+          // Nothing closes now: the holders may swap to the new token. The deadline comes from
+          // the commit itself, so every node (and one that catches up late) closes at one time.
+          const until = event.recordedAt + deps.refreshGraceMs;
+          revoked.remember(event.data.jti, event.data.reason, until);
+          grace.arm(event.data.jti, until);
+          break;
+        }
         const code = revoked.remember(event.data.jti, event.data.reason);
         for (const actor of live.holdersOf(event.data.jti)) actor.send({ type: 'REVOKE', code });
         break;

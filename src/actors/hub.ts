@@ -3,7 +3,7 @@
 // into events for the right actors, and talks to the Bus for presence and messages.
 
 import { fromPromise } from 'xstate';
-import { CloseCode } from '../constants.js';
+import { CloseCode, REFRESH_GRACE_SECONDS } from '../constants.js';
 import type { Clock } from '../clock.js';
 import type { BeaconEvent, EventOf, RecordedEvent } from '../events/index.js';
 import type { Bus } from '../ports/index.js';
@@ -11,6 +11,7 @@ import { connectionMachine } from './connectionMachine.js';
 import type { ConnectionContext, ConnectionEnv } from './connectionMachine.js';
 import { createRevocationMemory } from './revocations.js';
 import { applyCommitted } from './committed.js';
+import { createRefreshGrace } from './refreshGrace.js';
 import { createTransitionLog, type TransitionRecord } from './transitions.js';
 import { summarize, type ConnectionSummary } from './summary.js';
 import { ConnectionRegistry } from './registry.js';
@@ -72,6 +73,8 @@ export interface HubDeps {
   recordTransitions?: boolean;
   /** Channels; without them every channel request is answered `unavailable`. */
   channels?: ChannelService;
+  /** A refreshed token's connections may keep it this long; default REFRESH_GRACE_SECONDS (tests: shorter). */
+  refreshGraceMs?: number;
 }
 
 export interface Hub {
@@ -109,6 +112,9 @@ export function createHub(deps: HubDeps): Hub {
 
   const live = new ConnectionRegistry();
   const revoked = createRevocationMemory(clock);
+  const refreshGraceMs = deps.refreshGraceMs ?? REFRESH_GRACE_SECONDS * 1000;
+  // Connections still on a refreshed token when its grace ends are closed like a revocation.
+  const grace = createRefreshGrace({ clock, timers, expire: (jti) => live.holdersOf(jti).forEach((a) => a.send({ type: 'REVOKE', code: 'token_revoked' })) });
   const transitions = deps.recordTransitions === true ? createTransitionLog(clock) : undefined;
   let draining = false;
   let drained: (() => void) | undefined;
@@ -263,7 +269,7 @@ export function createHub(deps: HubDeps): Hub {
     },
 
     onCommitted(events) {
-      applyCommitted(events, { live, router, revoked });
+      applyCommitted(events, { live, router, revoked, grace, refreshGraceMs });
     },
 
     snapshot() {
@@ -281,6 +287,7 @@ export function createHub(deps: HubDeps): Hub {
     shutdown() {
       draining = true;
       feed.stop();
+      grace.stop();
       return new Promise<void>((resolve) => {
         let timer: unknown = undefined;
         const done = (): void => {

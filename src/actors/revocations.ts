@@ -18,6 +18,8 @@ export function revokeCodeOf(reason: RevocationReason): RevokeCode {
       return 'token_expired';
     case 'logout':
     case 'admin':
+    // Told only to the connections that did not present the new token within the grace.
+    case 'refreshed':
       return 'token_revoked';
     default: {
       const unreachable: never = reason;
@@ -27,20 +29,28 @@ export function revokeCodeOf(reason: RevocationReason): RevokeCode {
 }
 
 export interface RevocationMemory {
-  /** Remembers a committed revocation; returns the code its holders are told. */
-  remember(jti: string, reason: RevocationReason): RevokeCode;
-  /** The code for `jti` if it was revoked within REVOCATION_MEMORY_MS. */
+  /**
+   * Remembers a committed revocation; returns the code its holders are told. With
+   * `graceUntil` (epoch ms, a refreshed token), the memory speaks only from then on: until
+   * the grace ends, a connection that verified the old token just before the commit is
+   * left to the grace like the others.
+   */
+  remember(jti: string, reason: RevocationReason, graceUntil?: number): RevokeCode;
+  /** The code for `jti` if it was revoked (its grace over) within REVOCATION_MEMORY_MS. */
   recent(jti: string): RevokeCode | undefined;
 }
 
 export function createRevocationMemory(clock: Clock): RevocationMemory {
-  /** jti → why it was revoked and when we heard; insertion order is time order. */
+  /**
+   * jti → why it was revoked and from when it counts (when we heard, or when its grace
+   * ends); insertion order is nearly time order, so pruning stops at the first young entry.
+   */
   const recentlyRevoked = new Map<string, { code: RevokeCode; at: number }>();
   return {
-    remember(jti, reason) {
+    remember(jti, reason, graceUntil) {
       const code = revokeCodeOf(reason);
       const now = clock.now();
-      recentlyRevoked.set(jti, { code, at: now });
+      recentlyRevoked.set(jti, { code, at: Math.max(now, graceUntil ?? now) });
       for (const [old, hit] of recentlyRevoked) {
         if (now - hit.at < REVOCATION_MEMORY_MS) break;
         recentlyRevoked.delete(old);
@@ -49,7 +59,9 @@ export function createRevocationMemory(clock: Clock): RevocationMemory {
     },
     recent(jti) {
       const hit = recentlyRevoked.get(jti);
-      return hit !== undefined && clock.now() - hit.at < REVOCATION_MEMORY_MS ? hit.code : undefined;
+      if (hit === undefined) return undefined;
+      const since = clock.now() - hit.at;
+      return since >= 0 && since < REVOCATION_MEMORY_MS ? hit.code : undefined;
     },
   };
 }

@@ -24,7 +24,7 @@ export interface Sockets {
   attach(apps: () => readonly TemplatedApp[]): void;
 }
 
-export function buildSockets(core: Core, closers: Closers, opts: { wrapHistory?: (h: ChannelHistory) => ChannelHistory } = {}): Sockets {
+export function buildSockets(core: Core, closers: Closers, opts: { wrapHistory?: (h: ChannelHistory) => ChannelHistory; refreshGraceMs?: number } = {}): Sockets {
   const { config, clock, loggers, store, auth } = core;
   const bus = createInProcessBus({ onError: (err) => loggers.websocket.warn({ err }, 'bus listener failed') });
   const history = openSqliteHistory({
@@ -54,6 +54,7 @@ export function buildSockets(core: Core, closers: Closers, opts: { wrapHistory?:
     logger: loggers.websocket,
     // The inspector's per-connection history is shown to operators only: kept when they can ask.
     recordTransitions: core.adminKey !== undefined && config.INSPECT,
+    ...(opts.refreshGraceMs === undefined ? {} : { refreshGraceMs: opts.refreshGraceMs }),
   });
   const unfollow = store.subscribe((events) => hub.onCommitted(events));
   const io = createSocketIoServer();

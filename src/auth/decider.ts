@@ -1,5 +1,5 @@
 // The auth decisions as a pure function (a decider, after Emmett): given the folds of the
-// events so far, a command (register, login ok / failed, rehash, logout, sweep) decides
+// events so far, a command (register, login ok / failed, refresh, rehash, logout, sweep) decides
 // the events to append or refuses. No I/O, no clock: the service supplies both.
 
 import { BeaconError } from '../errors.js';
@@ -13,6 +13,8 @@ export type AuthCommand =
   | { type: 'FailLogin'; data: EventOf<'LoginFailed'>['data'] }
   | { type: 'Rehash'; data: EventOf<'PasswordRehashed'>['data'] }
   | { type: 'Logout'; data: { session: Session } }
+  /** Exchange the verified `session`'s token for `next` (same user); `nowSeconds` from the service's clock. */
+  | { type: 'Refresh'; data: { session: Session; next: { jti: string; iat: number; exp: number; address: string }; nowSeconds: number } }
   | { type: 'Sweep'; data: { nowSeconds: number } };
 
 /** Refuses a revoked token, and any token but the user's one active token. */
@@ -51,6 +53,19 @@ export function decide(command: AuthCommand, state: ProjectionState): BeaconEven
       return [
         { type: 'LoggedOut', data: { userId, jti } },
         { type: 'TokenRevoked', data: { userId, jti, exp, reason: 'logout' } },
+      ];
+    }
+    case 'Refresh': {
+      // Decided after the per-user queue: a login or logout may have got there first.
+      const { session, next, nowSeconds } = command.data;
+      const { userId, username, jti, exp } = session;
+      assertActive(state, userId, jti);
+      if (exp <= nowSeconds) throw new AuthFailure('token_expired');
+      if (state.users.byId.get(userId)?.disabled === true) throw new BeaconError('account_disabled');
+      // One append: the old token is refused from the same commit that makes the new one active.
+      return [
+        { type: 'TokenRevoked', data: { userId, jti, exp, reason: 'refreshed' } },
+        { type: 'LoginSucceeded', data: { userId, username, ...next, refreshedFrom: jti } },
       ];
     }
     case 'Sweep':

@@ -35,6 +35,12 @@ export interface AuthService extends TokenVerifier {
   register(username: string, password: string): Promise<PublicUser>;
   login(username: string, password: string, address: string): Promise<LoginResult>;
   /**
+   * Exchanges a verified session's token for a new one of the same user, revoking the old
+   * one (reason `refreshed`) in the same append. Rejects with AuthFailure when a concurrent
+   * login, logout or refresh got there first, or the token expired meanwhile.
+   */
+  refresh(session: Session, address: string): Promise<LoginResult>;
+  /**
    * Revokes a verified session's token durably; resolves once the revocation is committed.
    * Rejects with AuthFailure('token_revoked') when a concurrent login or logout got there first.
    */
@@ -182,6 +188,20 @@ export function createAuthService(deps: AuthDeps): AuthService {
         await run({ type: 'CompleteLogin', data: { userId, username, jti, iat, exp, address } });
         metrics.loginsOk++;
         logger.info({ userId, username, address, jti, superseded: previous?.jti }, 'login succeeded');
+        return { token, user: { username, user_id: userId }, expires_in: deps.tokenTtlSeconds };
+      });
+    },
+
+    async refresh(current, address) {
+      const { userId, username } = current;
+      return serialised(userId, async () => {
+        const iat = nowSeconds(clock);
+        const exp = iat + deps.tokenTtlSeconds;
+        const jti = ids.next();
+        const token = await signer.sign({ sub: String(userId), username, user_id: userId, iat, exp, jti });
+        // Decided after the signing too: the queue and the signing are the only awaits before it.
+        await run({ type: 'Refresh', data: { session: current, next: { jti, iat, exp, address }, nowSeconds: nowSeconds(clock) } });
+        logger.info({ userId, username, address, jti, refreshed: current.jti }, 'token refreshed');
         return { token, user: { username, user_id: userId }, expires_in: deps.tokenTtlSeconds };
       });
     },

@@ -1,7 +1,11 @@
 // The event union: every fact Beacon records, past-tense, as a discriminated union on
 // `type`. Each event's data is what was true at the time; projections derive the rest.
 
-export type RevocationReason = 'logout' | 'superseded' | 'expired-cleanup' | 'admin';
+/**
+ * Why a token was revoked. `refreshed`: `POST /refresh-token` replaced it with a new token of
+ * the same user; its live connections get a grace period to present the new one.
+ */
+export type RevocationReason = 'logout' | 'superseded' | 'expired-cleanup' | 'admin' | 'refreshed';
 
 /**
  * Who changed a channel membership: the admin API (by the fingerprint of the key it was
@@ -44,7 +48,14 @@ export type BeaconEvent =
       };
     }
   | { type: 'PasswordRehashed'; data: { userId: number; passwordHash: string } }
-  | { type: 'LoginSucceeded'; data: { userId: number; username: string; jti: string; iat: number; exp: number; address: string } }
+  | {
+      type: 'LoginSucceeded';
+      /**
+       * A token was issued. `refreshedFrom`: issued by `POST /refresh-token` in exchange for
+       * that token (no password was given), not by a password login.
+       */
+      data: { userId: number; username: string; jti: string; iat: number; exp: number; address: string; refreshedFrom?: string };
+    }
   | { type: 'LoginFailed'; data: { username: string; userId: number | null; address: string; reason: 'unknown_user' | 'bad_password' } }
   | { type: 'LoggedOut'; data: { userId: number; jti: string } }
   | {

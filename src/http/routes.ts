@@ -100,6 +100,16 @@ export function createRoutes(deps: RouteDeps): RouteTable {
       },
     ],
     [
+      '/refresh-token',
+      {
+        // No password: the current token, verified once, is exchanged for a new one. No body.
+        POST: async (ctx) => {
+          const result = await auth.refresh(await requireSession(auth, ctx), ctx.req.address);
+          ctx.reply.json(200, { ...result, message: 'Token refreshed' });
+        },
+      },
+    ],
+    [
       '/logout',
       {
         POST: async (ctx) => {

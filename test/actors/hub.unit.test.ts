@@ -9,6 +9,7 @@ import { SimulatedClock } from 'xstate';
 import { AUTHENTICATED_TOPIC, createHub } from '../../src/actors/hub.js';
 import type { Hub } from '../../src/actors/hub.js';
 import { PRESENCE_WINDOW_MS } from '../../src/actors/presenceFeed.js';
+import { REFRESH_GRACE_SECONDS } from '../../src/constants.js';
 import { AuthFailure, type Session } from '../../src/auth/session.js';
 import type { ConnectionPort, Farewell, Greeting } from '../../src/actors/ports.js';
 import type { BeaconEvent, RecordedEvent } from '../../src/events/types.js';
@@ -215,6 +216,51 @@ describe('revocation', () => {
     assert.equal(c.port.closed, null);
     t.commit([{ type: 'TokenRevoked', data: { userId: 1, jti: 'jti-new', exp: EXP, reason: 'logout' } }]);
     assert.deepEqual(c.port.closed, { code: 4001, reason: 'Token has been revoked!' });
+  });
+
+  test('a refreshed revocation closes nothing at once; after the grace only the connections still on the old token get 4001', async () => {
+    const t = setup({ tokens: { fresh: session(1, 'alice', 'jti-new') } });
+    const swaps = t.connect(session(1, 'alice', 'jti-old'));
+    const stays = t.connect(session(1, 'alice', 'jti-old'));
+    t.commit([{ type: 'TokenRevoked', data: { userId: 1, jti: 'jti-old', exp: EXP, reason: 'refreshed' } }]);
+    for (const c of [swaps, stays]) assert.equal(c.port.closed, null, 'open during the grace');
+    t.clock.increment(REFRESH_GRACE_SECONDS * 1000 - 1);
+    swaps.handle.receive({ type: 'register_user', data: { token: 'fresh', username: 'alice' }, id: 9 });
+    await t.settle();
+    assert.equal((swaps.port.of('response')[0]?.data as { code: string }).code, 'token_refreshed');
+    assert.equal(stays.port.closed, null, 'one millisecond left');
+    t.clock.increment(1);
+    assert.deepEqual(stays.port.closed, { code: 4001, reason: 'Token has been revoked!' });
+    assert.deepEqual(stays.port.of('response')[0]?.data, { ok: false, code: 'token_revoked', message: 'Token has been revoked!' });
+    assert.equal(swaps.port.closed, null, 'the swapped connection is under the new jti');
+    assert.equal(swaps.handle.state, 'authenticated');
+  });
+
+  test('the grace counts from the commit: a node that hears the revocation late closes at the same moment', () => {
+    const t = setup();
+    const c = t.connect(session(1, 'alice', 'jti-old'));
+    // Committed 20 s ago by another node: 10 s of grace are left here, not 30.
+    const event: BeaconEvent = { type: 'TokenRevoked', data: { userId: 1, jti: 'jti-old', exp: EXP, reason: 'refreshed' } };
+    const late: RecordedEvent = { ...event, position: 1, stream: streamOf(event), streamPosition: 1, recordedAt: t.clock.now() - 20_000 };
+    t.hub.onCommitted([late]);
+    t.clock.increment(REFRESH_GRACE_SECONDS * 1000 - 20_001);
+    assert.equal(c.port.closed, null);
+    t.clock.increment(1);
+    assert.deepEqual(c.port.closed, { code: 4001, reason: 'Token has been revoked!' });
+    // Heard again (a replay): nothing more is armed or sent.
+    t.hub.onCommitted([late]);
+    assert.equal(c.port.of('response').length, 1);
+  });
+
+  test('a connection that verified the old token just before the refresh committed gets the same grace, and none after it', () => {
+    const t = setup();
+    t.commit([{ type: 'TokenRevoked', data: { userId: 1, jti: 'jti-old', exp: EXP, reason: 'refreshed' } }]);
+    const inGrace = t.connect(session(1, 'alice', 'jti-old'));
+    assert.equal(inGrace.port.closed, null);
+    t.clock.increment(REFRESH_GRACE_SECONDS * 1000);
+    assert.deepEqual(inGrace.port.closed, { code: 4001, reason: 'Token has been revoked!' });
+    const afterGrace = t.connect(session(1, 'alice', 'jti-old'));
+    assert.deepEqual(afterGrace.port.closed, { code: 4001, reason: 'Token has been revoked!' });
   });
 });
 

@@ -82,6 +82,49 @@ describe('auth decider: logout', () => {
   });
 });
 
+describe('auth decider: refresh', () => {
+  const next = { jti: 'jti-2', iat: 2_000, exp: 6_000, address: '127.0.0.1' };
+  const refresh = (jti: string, nowSeconds = 2_000, exp = 5_000) => ({ type: 'Refresh' as const, data: { session: session(jti, exp), next, nowSeconds } });
+
+  test('given the active token, when it is refreshed, then it is revoked as refreshed and the new one issued, in one decision', () => {
+    given([...alice, ev.login(1, 'alice', 'jti-1', 5_000)])
+      .when(refresh('jti-1'))
+      .then([
+        ev.revoked(1, 'jti-1', 5_000, 'refreshed'),
+        { type: 'LoginSucceeded', data: { userId: 1, username: 'alice', jti: 'jti-2', iat: 2_000, exp: 6_000, address: '127.0.0.1', refreshedFrom: 'jti-1' } },
+      ]);
+  });
+
+  test('given a refreshed token, when it is refreshed again, then token_revoked (one exchange per token)', () => {
+    given([...alice, ev.login(1, 'alice', 'jti-1', 5_000), ev.revoked(1, 'jti-1', 5_000, 'refreshed'), ev.login(1, 'alice', 'jti-2', 6_000)])
+      .when(refresh('jti-1'))
+      .thenThrows('token_revoked');
+  });
+
+  test('given a logged-out token, when it is refreshed, then token_revoked', () => {
+    given([...alice, ev.login(1, 'alice', 'jti-1', 5_000), ev.loggedOut(1, 'jti-1'), ev.revoked(1, 'jti-1', 5_000, 'logout')])
+      .when(refresh('jti-1'))
+      .thenThrows('token_revoked');
+  });
+
+  test('given a newer login not yet folded as a revocation, when the older token is refreshed, then token_revoked', () => {
+    given([...alice, ev.login(1, 'alice', 'jti-1', 5_000), ev.login(1, 'alice', 'jti-3', 6_000)])
+      .when(refresh('jti-1'))
+      .thenThrows('token_revoked');
+  });
+
+  test('given the active token, when it is refreshed at or after its expiry, then token_expired', () => {
+    given([...alice, ev.login(1, 'alice', 'jti-1', 5_000)]).when(refresh('jti-1', 5_000)).thenThrows('token_expired');
+  });
+
+  test('given a disabled account, when its token is refreshed, then refused', () => {
+    // A disable revokes the token as well; the check stands on its own should the order ever differ.
+    given([...alice, ev.login(1, 'alice', 'jti-1', 5_000), ev.disabled(1, 'alice')])
+      .when(refresh('jti-1'))
+      .thenThrows('account_disabled');
+  });
+});
+
 describe('auth decider: sweep', () => {
   test('given active tokens, when swept at a time, then the expired ones are revoked as expired-cleanup', () => {
     given([...alice, ev.registered(2, 'bob'), ev.login(1, 'alice', 'jti-a', 1_000), ev.login(2, 'bob', 'jti-b', 2_000)])

@@ -51,6 +51,18 @@ describe('token refresh', () => {
     assert.deepEqual(h.of('disconnected'), []);
   });
 
+  test('getToken is handed the token in use at a refresh (to exchange it), nothing at connect()', async () => {
+    const clock = { now: () => h.clock.now() };
+    const source = tokens(3_600, clock);
+    const handed: Array<string | undefined> = [];
+    const h = harness({ getToken: (current?: string) => (handed.push(current), source.getToken()), refreshMarginMs: 60_000 });
+    const socket = await authenticate(h);
+    h.clock.advance(3_540_000);
+    await settle();
+    assert.deepEqual(handed, [undefined, source.issued[0]]);
+    assert.deepEqual(socket.lastSent('register_user').data, { token: source.issued[1], username: 'alice' });
+  });
+
   test('a short token is refreshed a quarter of its life early, not in a loop', async () => {
     const clock = { now: () => h.clock.now() };
     const source = tokens(4, clock);

@@ -51,7 +51,7 @@ export const ev = {
     data: { username, userId, address: '127.0.0.1', reason: userId === null ? 'unknown_user' : 'bad_password' },
   }),
   loggedOut: (userId: number, jti: string): BeaconEvent => ({ type: 'LoggedOut', data: { userId, jti } }),
-  revoked: (userId: number, jti: string, exp: number, reason: 'logout' | 'superseded' | 'expired-cleanup' | 'admin' = 'logout'): BeaconEvent => ({
+  revoked: (userId: number, jti: string, exp: number, reason: 'logout' | 'superseded' | 'expired-cleanup' | 'admin' | 'refreshed' = 'logout'): BeaconEvent => ({
     type: 'TokenRevoked',
     data: { userId, jti, exp, reason },
   }),
