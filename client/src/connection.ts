@@ -118,7 +118,7 @@ export class Connection extends Emitter<BeaconClientEvents> {
     this.emit('connecting', { attempt: this.#attempt });
     let token: string | undefined;
     try {
-      token = await this.#tokens.forConnect(this.#margin(), this.#skew, this.timers.now());
+      token = await this.#tokens.forConnect(this.#options.refreshMarginMs ?? REFRESH_MARGIN_MS, this.#skew, this.timers.now());
     } catch (error) {
       this.emit('error', new BeaconError('token_unavailable', `getToken failed: ${String(error)}`));
       return this.#ended(0, 'no token', true, null);
@@ -204,10 +204,6 @@ export class Connection extends Emitter<BeaconClientEvents> {
     return { username: answer.username, user_id: answer.user_id };
   }
 
-  #margin(): number {
-    return this.#options.refreshMarginMs ?? REFRESH_MARGIN_MS;
-  }
-
   #expired(token: string): boolean {
     const exp = readClaims(token).exp;
     return exp !== undefined && exp * 1000 <= this.timers.now() + this.#skew;
@@ -217,7 +213,7 @@ export class Connection extends Emitter<BeaconClientEvents> {
     this.timers.clearTimeout(this.#refreshTimer);
     const token = this.#connToken;
     if (token === undefined || !this.#tokens.enabled) return;
-    const at = refreshAt(readClaims(token), this.#margin(), this.#skew, this.timers.now());
+    const at = refreshAt(readClaims(token), this.#options.refreshMarginMs ?? REFRESH_MARGIN_MS, this.#skew, this.timers.now());
     if (at === undefined) return;
     // The floor keeps a token that is already due (a short one, a slow login) from a refresh loop.
     this.#refreshTimer = this.timers.setTimeout(() => void (this.#refreshing = this.#refresh()), delayMs ?? Math.max(REFRESH_RETRY_MIN_MS, at - this.timers.now()));

@@ -5,14 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import {
-  ARGON2_HASH_BYTES,
-  ARGON2_ITERATIONS,
-  ARGON2_MEMORY_KIB,
-  ARGON2_PARALLELISM,
-  ARGON2_SALT_BYTES,
-  HASH_QUEUE_MAX,
-} from '../constants.js';
+import { ARGON2_HASH_BYTES, ARGON2_ITERATIONS, ARGON2_MEMORY_KIB, ARGON2_PARALLELISM, ARGON2_SALT_BYTES, HASH_QUEUE_MAX } from '../constants.js';
 import { BeaconError } from '../errors.js';
 import type { Argon2Params, HashJob, HashResponse, StoredHash } from './hashWorker.js';
 
