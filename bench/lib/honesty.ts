@@ -75,7 +75,13 @@ export function peerProblems(rep: number, who: PeerKey, p: PeerResults, fastestH
   }
   if (p.storm !== undefined && p.storm.refused > 0) add('storm', `${p.storm.refused} logins refused`);
   const { errors: _errors, label: _label, ...figures } = p;
-  for (const leaf of impossibleLeaves(figures)) add(leaf.split('.')[0] ?? 'other', `impossible figure ${leaf}`);
+  // Anything else impossible, in a scenario not already marked for it.
+  const marked = new Set(out.map((p) => p.scenario));
+  for (const leaf of impossibleLeaves(figures)) {
+    const scenario = leaf.split(/[.[]/)[0] ?? 'other';
+    const named = scenario === 'pipelined' ? 'saturate' : scenario;
+    if (!marked.has(named)) add(named, `impossible figure ${leaf}`);
+  }
   return out;
 }
 

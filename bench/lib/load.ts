@@ -8,6 +8,8 @@ import { spawnSync } from 'node:child_process';
 /** Other processes' CPU, in cores, under which a scenario (and a run) is called quiet. */
 export const QUIET_CORES = 0.05;
 const SAMPLE_MS = 500;
+/** The look before anything of the bench starts (apart from peers' `start` steps). */
+const BEFORE_RUN = '(before the run)';
 const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK']).stdout?.toString().trim()) || 100;
 
 export interface LoadFigure {
@@ -116,7 +118,7 @@ export class LoadMonitor {
 
   /** Other processes' CPU over one quiet look before anything starts. */
   async measureStart(ms: number): Promise<void> {
-    this.during('start');
+    this.during(BEFORE_RUN);
     await new Promise((r) => setTimeout(r, ms));
     this.during(undefined);
   }
@@ -126,7 +128,7 @@ export class LoadMonitor {
     let atStart: LoadFigure | undefined;
     for (const [name, a] of this.acc) {
       const f: LoadFigure = { mean: a.coreMs / Math.max(1, a.ms), peak: a.peak, seconds: a.ms / 1000 };
-      if (name === 'start') atStart = f;
+      if (name === BEFORE_RUN) atStart = f;
       else byScenario[name] = f;
     }
     const all = [...Object.values(byScenario), ...(atStart === undefined ? [] : [atStart])];

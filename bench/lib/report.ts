@@ -12,7 +12,7 @@ const ORDER: PeerKey[] = ['beacon', 'socketio', 'uws', 'beacon-tls'];
 const kb = (bytes: number | undefined): string => (bytes === undefined ? 'n/a' : `${(bytes / 1024).toFixed(2)} KB`);
 const int = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? 'n/a' : Math.round(x).toLocaleString('en-US'));
 const pct = (x: number | undefined): string => (x === undefined ? 'n/a' : `${Math.round(x * 100)}%`);
-const ms = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? 'n/a' : `${x}`);
+const ms = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? 'n/a' : `${Math.round(x * 1000) / 1000}`);
 
 function table(head: string[], rows: string[][]): string {
   return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
