@@ -34,7 +34,7 @@ if (limits.hard < opts.memConns + 1_000) log(`warning: open-files hard limit ${l
 
 const plan = planRun(opts);
 const estimate = totalSeconds(plan);
-log(`${opts.quick ? 'quick' : 'full'} run: ${opts.reps} repetition(s) of ${plan.length / opts.reps} steps, estimated ${Math.round(estimate / 60)} min ${Math.round(estimate % 60)} s` +
+log(`${opts.quick ? "quick" : "full"} run: ${opts.reps} repetition(s) of ${plan.length / opts.reps} steps, estimated ${Math.floor(estimate / 60)} min ${Math.round(estimate % 60)} s` +
   (fitted.factor < 1 ? ` (timed steps shortened to ${Math.round(fitted.factor * 100)}% to fit ${FULL_BUDGET_SECONDS / 60} min: echo step ${opts.stepMs} ms, saturation ${opts.saturateMs} ms)` : ''));
 if (!opts.quick && estimate > FULL_BUDGET_SECONDS) log(`warning: the estimate exceeds the ${FULL_BUDGET_SECONDS / 60}-minute budget even at the shortest steps`);
 log(`results go to ${opts.outDir}/`);
@@ -57,7 +57,7 @@ log(`machine load at start: other processes ${((startLoad?.mean ?? 0) * 100).toF
 
 const ctx: Ctx = { opts, workers: await Workers.start(opts.workers), log };
 const dataDir = mkdtempSync(join(tmpdir(), 'beacon-bench-'));
-const progress = new Progress(plan, opts.reps, nowMs, log);
+const progress = new Progress(plan, opts.reps, nowMs, log, started);
 const reps: RepResults[] = [];
 try {
   for (let rep = 1; rep <= opts.reps; rep++) {

@@ -18,8 +18,9 @@ export class Progress {
     private readonly reps: number,
     private readonly now: () => number,
     private readonly out: (line: string) => void,
+    started = now(),
   ) {
-    this.started = now();
+    this.started = started;
   }
 
   /** Marks the start of the planned step (rep, who, id); planned steps passed over count as not run. */
