@@ -47,6 +47,7 @@ export function peerProblems(rep: number, who: PeerKey, p: PeerResults, fastestH
   const out: Problem[] = [];
   const add = (scenario: string, message: string): void => void out.push({ rep, who, scenario, message });
   for (const e of p.errors) add(scenarioOfError(e), `step failed: ${e}`);
+  for (const f of p.openFailures ?? []) add(f.scenario, f.message);
   const m = p.memory;
   if (m !== undefined) {
     if (!(m.rssPerConnection > 0) || !(m.heapPerConnection > 0)) add('memory', `impossible memory per connection: RSS ${m.rssPerConnection.toFixed(0)} B, heap ${m.heapPerConnection.toFixed(0)} B`);
@@ -74,7 +75,7 @@ export function peerProblems(rep: number, who: PeerKey, p: PeerResults, fastestH
     if (f.offsets.repeated > 0 || f.offsets.missing > 0) add('history', `offsets on ${f.channel}: ${f.offsets.repeated} repeated, ${f.offsets.missing} missing`);
   }
   if (p.storm !== undefined && p.storm.refused > 0) add('storm', `${p.storm.refused} logins refused`);
-  const { errors: _errors, label: _label, ...figures } = p;
+  const { errors: _errors, label: _label, openFailures: _open, ...figures } = p;
   // Anything else impossible, in a scenario not already marked for it.
   const marked = new Set(out.map((p) => p.scenario));
   for (const leaf of impossibleLeaves(figures)) {

@@ -73,7 +73,12 @@ export async function runRepetition(env: RepEnv, rep: number): Promise<RepResult
       // Beacon's history loop runs on its own process (runBeaconHistory); the peers' on this one.
       const needConns = want('echo') || want('saturate') || want('storm') || want('fanout') || want('channels') || (want('history') && kind !== 'beacon');
       if (want('echo')) mark(who, 'echo', 'echo');
+      // Sockets that failed to open are not a figure: they mark the scenarios that use them.
+      const openFailed = (scenarios: string[], o: { opened: number; failed: number; firstError?: string }): void => {
+        if (o.failed > 0) for (const scenario of scenarios) (res.openFailures ??= []).push({ scenario, message: `${o.failed} of ${o.opened + o.failed} connections failed to open (${o.firstError ?? 'no error text'})` });
+      };
       const opened = needConns ? await step(res, `open ${opts.echoConns} connections`, () => openSpread(ctx, peer.target, peer.creds, opts.echoConns)) : undefined;
+      if (opened !== undefined) openFailed(['echo', 'saturate', 'storm'], opened);
       if (opened !== undefined) {
         if (want('echo')) res.echo = await step(res, 'echo ladder', () => echoLadder(ctx, peer, opts.echoRates));
         if (want('saturate')) mark(who, 'saturate', 'saturate');
@@ -82,8 +87,12 @@ export async function runRepetition(env: RepEnv, rep: number): Promise<RepResult
         if (want('storm') && kind === 'beacon') res.storm = await step(res, 'login storm', () => loginStorm(ctx, peer));
         // Larger connection counts next, in increasing order, opening only what is missing.
         let open = opened.opened;
-        const ensure = async (n: number): Promise<number> => {
-          if (n > open) open += (await openSpread(ctx, peer.target, peer.creds, n - open)).opened;
+        const ensure = async (n: number, scenario: string): Promise<number> => {
+          if (n > open) {
+            const o = await openSpread(ctx, peer.target, peer.creds, n - open);
+            openFailed([scenario], o);
+            open += o.opened;
+          }
           return open;
         };
         const tasks: Array<{ conns: number; run: () => Promise<void> }> = [];
@@ -94,7 +103,7 @@ export async function runRepetition(env: RepEnv, rep: number): Promise<RepResult
               conns: n,
               run: async () => {
                 mark(who, `fanout ${n}`, 'fanout');
-                const f = await step(res, `fan-out to ${n}`, async () => fanout(ctx, peer, await ensure(n)));
+                const f = await step(res, `fan-out to ${n}`, async () => fanout(ctx, peer, await ensure(n, 'fanout')));
                 if (f !== undefined) res.fanout?.push(f);
               },
             });
@@ -107,7 +116,7 @@ export async function runRepetition(env: RepEnv, rep: number): Promise<RepResult
               conns: n,
               run: async () => {
                 mark(who, `channels ${n}`, 'channels');
-                const f = await step(res, `channel fan-out to ${n} subscribers of one channel`, async () => channelFanout(ctx, peer, Math.min(n, await ensure(n))));
+                const f = await step(res, `channel fan-out to ${n} subscribers of one channel`, async () => channelFanout(ctx, peer, Math.min(n, await ensure(n, 'channels'))));
                 if (f !== undefined) res.channels?.push(f);
               },
             });
@@ -119,7 +128,7 @@ export async function runRepetition(env: RepEnv, rep: number): Promise<RepResult
             run: async () => {
               mark(who, 'pipelined', 'saturate');
               res.pipelined = await step(res, `saturated echo, ${opts.pipelineDepth} frames per write, ${opts.pipelineConns} connections`, async () => {
-                await ensure(opts.pipelineConns);
+                await ensure(opts.pipelineConns, 'saturate');
                 return saturate(ctx, peer, opts.pipelineDepth);
               });
             },
@@ -134,7 +143,7 @@ export async function runRepetition(env: RepEnv, rep: number): Promise<RepResult
         if (want('history') && kind !== 'beacon') {
           mark(who, 'history', 'history');
           const h = await step(res, `publish loop (${HISTORY_CHANNEL}, nothing kept)`, async () => {
-            await ensure(opts.historyConns);
+            await ensure(opts.historyConns, 'history');
             return publishLoad(ctx, peer, HISTORY_CHANNEL, false);
           });
           if (h !== undefined) res.history = [h];
@@ -174,7 +183,10 @@ export async function runRepetition(env: RepEnv, rep: number): Promise<RepResult
       let open = false;
       for (const [channel, keeps] of [[HISTORY_CHANNEL, true], [NO_HISTORY_CHANNEL, false]] as const) {
         const h = await step(res, `publish ${keeps ? 'with' : 'without'} history (${channel}, ${opts.historyConns} publishers)`, async () => {
-          if (!open) await openSpread(ctx, peer.target, peer.creds, opts.historyConns);
+          if (!open) {
+          const o = await openSpread(ctx, peer.target, peer.creds, opts.historyConns);
+          if (o.failed > 0) (res.openFailures ??= []).push({ scenario: 'history', message: `${o.failed} of ${opts.historyConns} publishers failed to open (${o.firstError ?? 'no error text'})` });
+        }
           open = true;
           return publishLoad(ctx, peer, channel, keeps);
         });

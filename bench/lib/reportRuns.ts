@@ -21,8 +21,8 @@ export function runHeader(r: Results): string[] {
     '',
   );
   out.push('| scenario | other processes, mean | peak | seconds |', '|---|---|---|---|');
-  if (l.atStart !== undefined) out.push(`| (start) | ${pctCore(l.atStart.mean)} | ${pctCore(l.atStart.peak)} | ${l.atStart.seconds.toFixed(0)} |`);
-  for (const [name, f] of Object.entries(l.byScenario)) out.push(`| ${name} | ${pctCore(f.mean)} | ${pctCore(f.peak)} | ${f.seconds.toFixed(0)} |`);
+  if (l.atStart !== undefined) out.push(`| (before the run) | ${pctCore(l.atStart.mean)} | ${pctCore(l.atStart.peak)} | ${l.atStart.seconds.toFixed(0)} |`);
+  for (const [name, f] of Object.entries(l.byScenario)) out.push(`| ${name === 'start' ? 'server start (seeding users)' : name} | ${pctCore(f.mean)} | ${pctCore(f.peak)} | ${f.seconds.toFixed(0)} |`);
   out.push('');
   if (r.problems.length === 0) out.push('**Reliability**: no impossible figure, failed step or lost message in any repetition.', '');
   else {

@@ -29,6 +29,8 @@ export interface PeerResults {
   channels?: ChannelFanoutFigures[];
   /** Publish loops: Beacon with and without history; the peers keep none. */
   history?: PublishLoadFigures[];
+  /** Connections that failed to open, by the scenario that then ran on too few. */
+  openFailures?: Array<{ scenario: string; message: string }>;
   errors: string[];
 }
 

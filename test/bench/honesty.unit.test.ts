@@ -67,3 +67,8 @@ test('lost deliveries, failed steps and lost echoes at a held rate mark their sc
   assert.deepEqual(by('echo'), ['10 messages lost at 1000/s'], 'losses past saturation are what the ladder looks for');
   assert.ok(ps.every((p) => p.rep === 3 && p.who === 'socketio'));
 });
+
+test('sockets that failed to open mark the scenarios that ran on them', () => {
+  const ps = peerProblems(1, 'beacon', { label: 'Beacon', errors: [], openFailures: [{ scenario: 'fanout', message: '510 of 5000 connections failed to open (ECONNREFUSED)' }] }, 0);
+  assert.deepEqual(ps.map((p) => [p.scenario, p.message]), [['fanout', '510 of 5000 connections failed to open (ECONNREFUSED)']]);
+});
