@@ -6,6 +6,13 @@ import type { Problem } from './honesty.js';
 import type { TargetResult } from './results.js';
 import { spread } from './stats.js';
 
+/** Whose figures a target is computed from: a problem of another peer does not touch it. */
+export function whoseFigures(t: Pick<TargetResult, 'target' | 'scenario'>): string[] {
+  const sio = /Socket\.IO/.test(t.target);
+  if (t.scenario === 'cluster') return /Revocation/.test(t.target) ? ['cluster:beacon3'] : ['cluster:beacon3', ...(sio ? ['cluster:socketio3'] : [])];
+  return ['beacon', ...(sio ? ['socketio'] : []), ...(/uWS/.test(t.target) ? ['uws'] : [])];
+}
+
 export function combineTargets(perRep: readonly TargetResult[][], problems: readonly Problem[]): TargetResult[] {
   const names: string[] = [];
   for (const list of perRep) for (const t of list) if (!names.includes(t.target)) names.push(t.target);
@@ -13,7 +20,8 @@ export function combineTargets(perRep: readonly TargetResult[][], problems: read
     const reps = perRep.map((list) => list.find((t) => t.target === name));
     const measured = reps.filter((t): t is TargetResult & { value: number } => t?.value !== undefined);
     const base = reps.find((t) => t !== undefined) as TargetResult;
-    const bad = problems.filter((p) => p.scenario === base.scenario && p.who !== 'beacon-tls');
+    const uses = whoseFigures(base);
+    const bad = problems.filter((p) => p.scenario === base.scenario && uses.includes(p.who));
     const unreliable = bad.length === 0 ? undefined : `rep ${bad[0]?.rep} ${bad[0]?.who}: ${bad[0]?.message}${bad.length > 1 ? ` (+${bad.length - 1} more)` : ''}`;
     if (measured.length === 0) {
       const failed = reps.find((t) => t?.met === false);

@@ -70,6 +70,13 @@ test('a problem in the target’s scenario means not met, whatever the figure', 
   assert.equal(other?.met, true, 'a problem elsewhere does not touch this target');
   const [tls] = combineTargets([[t(9)]], [{ ...problems[0]!, who: 'beacon-tls' }]);
   assert.equal(tls?.met, true, 'the TLS lines judge no target');
+  const [sio] = combineTargets([[t(9)]], [{ ...problems[0]!, who: 'socketio' }]);
+  assert.equal(sio?.met, false, 'a ratio against Socket.IO needs Socket.IO’s figure sound too');
+  const [uws] = combineTargets([[t(9)]], [{ ...problems[0]!, who: 'uws' }]);
+  assert.equal(uws?.met, true, 'raw uWS’s problem does not touch a target against Socket.IO');
+  const beaconOnly = { ...t(5_000, 'memory'), target: 'Idle authenticated connection ≤ 6 KB RSS', judge: (v: number) => v <= 6_144 };
+  const [rss] = combineTargets([[beaconOnly]], [{ ...problems[0]!, who: 'socketio', scenario: 'memory' }]);
+  assert.equal(rss?.met, true, 'Beacon’s own memory target does not depend on Socket.IO’s sockets');
 });
 
 test('a repetition that measured nothing keeps the target from being met', () => {
