@@ -35,7 +35,7 @@ if (limits.hard < opts.memConns + 1_000) log(`warning: open-files hard limit ${l
 const plan = planRun(opts);
 const estimate = totalSeconds(plan);
 log(`${opts.quick ? "quick" : "full"} run: ${opts.reps} repetition(s) of ${plan.length / opts.reps} steps, estimated ${Math.floor(estimate / 60)} min ${Math.round(estimate % 60)} s` +
-  (fitted.factor < 1 ? ` (timed steps shortened to ${Math.round(fitted.factor * 100)}% to fit ${FULL_BUDGET_SECONDS / 60} min: echo step ${opts.stepMs} ms, saturation ${opts.saturateMs} ms)` : ''));
+  (fitted.factor < 1 ? ` (timed steps shortened to fit ${FULL_BUDGET_SECONDS / 60} min: echo step ${opts.stepMs} ms (was ${parsed.stepMs}), saturation ${opts.saturateMs} ms (was ${parsed.saturateMs}), warm-up ${opts.warmupMs} ms (was ${parsed.warmupMs}), handshakes ${opts.handshakeMs} ms (was ${parsed.handshakeMs}))` : ''));
 if (!opts.quick && estimate > FULL_BUDGET_SECONDS) log(`warning: the estimate exceeds the ${FULL_BUDGET_SECONDS / 60}-minute budget even at the shortest steps`);
 log(`results go to ${opts.outDir}/`);
 
