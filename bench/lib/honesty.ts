@@ -92,9 +92,14 @@ export function repProblems(rep: number, r: RepResults): Problem[] {
   for (const [setup, c] of Object.entries(r.cluster ?? {})) {
     if (c === undefined) continue;
     const who = `cluster:${setup}`;
-    for (const e of c.errors) out.push({ rep, who, scenario: 'cluster', message: `step failed: ${e}` });
-    for (const f of c.fanout) if (f.lost > 0) out.push({ rep, who, scenario: 'cluster', message: `${f.lost} deliveries lost at N=${f.subscribers}` });
-    for (const leaf of impossibleLeaves({ fanout: c.fanout, revocation: c.revocation })) out.push({ rep, who, scenario: 'cluster', message: `impossible figure ${leaf}` });
+    // Fan-out and revocation are judged apart: one failing does not void the other, a failed start voids both.
+    for (const e of c.errors) {
+      const scenarios = e.startsWith('start') ? ['cluster-fanout', 'cluster-revocation'] : e.startsWith('revocation') ? ['cluster-revocation'] : ['cluster-fanout'];
+      for (const scenario of scenarios) out.push({ rep, who, scenario, message: `step failed: ${e}` });
+    }
+    for (const f of c.fanout) if (f.lost > 0) out.push({ rep, who, scenario: 'cluster-fanout', message: `${f.lost} deliveries lost at N=${f.subscribers}` });
+    for (const leaf of impossibleLeaves(c.fanout)) out.push({ rep, who, scenario: 'cluster-fanout', message: `impossible figure fanout${leaf}` });
+    for (const leaf of impossibleLeaves(c.revocation ?? {})) out.push({ rep, who, scenario: 'cluster-revocation', message: `impossible figure revocation.${leaf}` });
   }
   if (r.eventlog !== undefined) for (const leaf of impossibleLeaves(r.eventlog)) out.push({ rep, who: 'eventlog', scenario: 'eventlog', message: `impossible figure ${leaf}` });
   return out;

@@ -121,7 +121,7 @@ export function judgeTargets(r: RepResults): TargetResult[] {
     add(`Channel fan-out deliveries per server CPU-s at N=${n} ≥ 5× Socket.IO rooms`, both(perCpu, s), (v) => v >= 5, (v) => `${fmt(v)}× (deliveries/s: ${fmt(both(perSec, s))}×${note})`, missing);
     add(`Channel fan-out deliveries per server CPU-s at N=${n} ≥ 0.8× raw uWS topics`, both(perCpu, u), (v) => v >= 0.8, (v) => `${fmt(v)}× (deliveries/s: ${fmt(both(perSec, u))}×${note})`, missing);
   }
-  scenario = 'cluster';
+  scenario = 'cluster-fanout';
   // Sizes measured by either side, or whose Beacon step failed (so the failure is judged too).
   const failedSizes = (r.cluster?.beacon3?.errors ?? []).flatMap((e) => /^cluster fan-out to (\d+)/.exec(e)?.slice(1).map(Number) ?? []);
   const clusterSizes = new Set([...(r.cluster?.beacon3?.fanout ?? []), ...(r.cluster?.socketio3?.fanout ?? [])].map((f) => f.subscribers).concat(failedSizes));
@@ -135,6 +135,7 @@ export function judgeTargets(r: RepResults): TargetResult[] {
       failure === undefined ? undefined : `not measured, Beacon's step failed: ${failure}`,
     );
   }
+  scenario = 'cluster-revocation';
   const rev = r.cluster?.beacon3;
   if (rev !== undefined) {
     const failed = rev.errors.find((e) => e.startsWith('revocation') || e.startsWith('start'));

@@ -9,7 +9,7 @@ import { spread } from './stats.js';
 /** Whose figures a target is computed from: a problem of another peer does not touch it. */
 export function whoseFigures(t: Pick<TargetResult, 'target' | 'scenario'>): string[] {
   const sio = /Socket\.IO/.test(t.target);
-  if (t.scenario === 'cluster') return /Revocation/.test(t.target) ? ['cluster:beacon3'] : ['cluster:beacon3', ...(sio ? ['cluster:socketio3'] : [])];
+  if (t.scenario.startsWith('cluster')) return /Revocation/.test(t.target) ? ['cluster:beacon3'] : ['cluster:beacon3', ...(sio ? ['cluster:socketio3'] : [])];
   return ['beacon', ...(sio ? ['socketio'] : []), ...(/uWS/.test(t.target) ? ['uws'] : [])];
 }
 
@@ -25,7 +25,9 @@ export function combineTargets(perRep: readonly TargetResult[][], problems: read
     const unreliable = bad.length === 0 ? undefined : `rep ${bad[0]?.rep} ${bad[0]?.who}: ${bad[0]?.message}${bad.length > 1 ? ` (+${bad.length - 1} more)` : ''}`;
     if (measured.length === 0) {
       const failed = reps.find((t) => t?.met === false);
-      return { target: name, scenario: base.scenario, figure: (failed ?? base).figure, met: failed !== undefined || unreliable !== undefined ? false : null, ...(unreliable === undefined ? {} : { unreliable }) };
+      // A figure that already is Beacon's failure needs no second telling of it.
+      const told = failed !== undefined && bad.every((p) => failed.figure.includes(p.message.replace(/^step failed: /, '')));
+      return { target: name, scenario: base.scenario, figure: (failed ?? base).figure, met: failed !== undefined || unreliable !== undefined ? false : null, ...(unreliable === undefined || told ? {} : { unreliable }) };
     }
     const s = spread(measured.map((t) => t.value));
     // The repetition nearest the median gives the figure's details (secondary ratios, notes).

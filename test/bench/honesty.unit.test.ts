@@ -72,3 +72,10 @@ test('sockets that failed to open mark the scenarios that ran on them', () => {
   const ps = peerProblems(1, 'beacon', { label: 'Beacon', errors: [], openFailures: [{ scenario: 'fanout', message: '510 of 5000 connections failed to open (ECONNREFUSED)' }] }, 0);
   assert.deepEqual(ps.map((p) => [p.scenario, p.message]), [['fanout', '510 of 5000 connections failed to open (ECONNREFUSED)']]);
 });
+
+test('a cluster fan-out failure marks the fan-out, not the revocation; a failed start marks both', () => {
+  const fanFail = repProblems(1, { peers: {}, cluster: { beacon3: { label: 'Beacon, 3 nodes', fanout: [], errors: ['cluster fan-out to 3000 subscribers over 3 node(s): the nodes do not share fan-out'] } } });
+  assert.deepEqual(fanFail.map((p) => [p.who, p.scenario]), [['cluster:beacon3', 'cluster-fanout']]);
+  const startFail = repProblems(1, { peers: {}, cluster: { beacon3: { label: 'Beacon, 3 nodes', fanout: [], errors: ['start: no postgres'] } } });
+  assert.deepEqual(startFail.map((p) => p.scenario).sort(), ['cluster-fanout', 'cluster-revocation']);
+});
