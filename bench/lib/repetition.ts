@@ -168,7 +168,7 @@ export async function runRepetition(env: RepEnv, rep: number): Promise<RepResult
     results.peers.beacon = res;
     mark(PEER_LABELS.beacon, 'history (own process)', 'history');
     log(`${PEER_LABELS.beacon}: starting a second process for publish with history`);
-    const channelsFile = fileURLToPath(new URL('./peers/channels.json', import.meta.url));
+    const channelsFile = fileURLToPath(new URL('../peers/channels.json', import.meta.url));
     let peer: Peer;
     try {
       peer = await startPeer('beacon', { users: 4, stormUsers: 0, dataDir: join(dataDir, 'history'), env: { CHANNELS_FILE: channelsFile } });
