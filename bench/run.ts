@@ -27,6 +27,7 @@ const parsed = parseOptions(process.argv.slice(2));
 const fitted = parsed.quick ? { opts: parsed, factor: 1 } : fitBudget(parsed);
 const opts = fitted.opts;
 const started = nowMs();
+const loadAverageAtStart = loadavg()[0]?.toFixed(2) ?? 'n/a';
 const log = (line: string): void => void process.stdout.write(`[${((nowMs() - started) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
 pinSelf();
 const limits = fileLimits();
@@ -97,6 +98,7 @@ const results: Results = {
     kernel: release(),
     node: process.version,
     pinned: pinning.available ? 'server core 0, load generator core 1 (taskset)' : 'no (taskset missing or one core)',
+    loadAverageAtStart,
     loadAverageAtEnd: loadavg()[0]?.toFixed(2) ?? 'n/a',
   },
   seconds: (nowMs() - started) / 1000,
