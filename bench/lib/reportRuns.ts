@@ -26,9 +26,19 @@ export function runHeader(r: Results): string[] {
   out.push('');
   if (r.problems.length === 0) out.push('**Reliability**: no impossible figure, failed step or lost message in any repetition.', '');
   else {
-    out.push(`**Unreliable run**: ${r.problems.length} problem(s) below; a target whose scenario has one is not met, whatever its figure.`, '');
-    for (const p of r.problems.slice(0, 40)) out.push(`- rep ${p.rep}, ${PEER_LABELS[p.who as PeerKey] ?? p.who}, ${p.scenario}: ${p.message}`);
-    if (r.problems.length > 40) out.push(`- … ${r.problems.length - 40} more in latest.json`);
+    out.push(`**Unreliable run**: the problems below; a target whose scenario has one is not met, whatever its figure.`, '');
+    // One line per problem, with every scenario it voids.
+    const lines = new Map<string, string[]>();
+    for (const p of r.problems) {
+      const head = `rep ${p.rep}, ${PEER_LABELS[p.who as PeerKey] ?? p.who}|${p.message}`;
+      lines.set(head, [...(lines.get(head) ?? []), p.scenario]);
+    }
+    const shown = [...lines].slice(0, 40);
+    for (const [head, scenarios] of shown) {
+      const [who, message] = head.split('|');
+      out.push(`- ${who}, ${scenarios.join(', ')}: ${message}`);
+    }
+    if (lines.size > shown.length) out.push(`- … ${lines.size - shown.length} more in latest.json (\`problems\`)`);
     out.push('');
   }
   return out;

@@ -79,3 +79,8 @@ test('a cluster fan-out failure marks the fan-out, not the revocation; a failed 
   const startFail = repProblems(1, { peers: {}, cluster: { beacon3: { label: 'Beacon, 3 nodes', fanout: [], errors: ['start: no postgres'] } } });
   assert.deepEqual(startFail.map((p) => p.scenario).sort(), ['cluster-fanout', 'cluster-revocation']);
 });
+
+test('a peer that failed to start voids every scenario of that peer', () => {
+  const ps = peerProblems(2, 'socketio', { label: 'Socket.IO 4', errors: ['start: exited (1) before BENCH_READY'] }, 0);
+  assert.ok(['memory', 'echo', 'saturate', 'fanout', 'channels'].every((s) => ps.some((p) => p.scenario === s)));
+});
