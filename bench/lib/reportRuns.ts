@@ -35,8 +35,8 @@ export function runHeader(r: Results): string[] {
     }
     const shown = [...lines].slice(0, 40);
     for (const [head, scenarios] of shown) {
-      const [who, message] = head.split('|');
-      out.push(`- ${who}, ${scenarios.join(', ')}: ${message}`);
+      const cut = head.indexOf('|');
+      out.push(`- ${head.slice(0, cut)}, ${scenarios.join(', ')}: ${head.slice(cut + 1)}`);
     }
     if (lines.size > shown.length) out.push(`- … ${lines.size - shown.length} more in latest.json (\`problems\`)`);
     out.push('');
