@@ -2,6 +2,7 @@
 // rates or latencies; lost messages or failures in a step; a peer whose sockets did not open).
 // Each marks its scenario, and the run, unreliable, and no target counts as met on it.
 
+import { P99_BOUND_MS } from '../scenarios/echo.js';
 import type { PeerKey, PeerResults, RepResults } from './results.js';
 
 export interface Problem {
@@ -63,7 +64,7 @@ export function peerProblems(rep: number, who: PeerKey, p: PeerResults, fastestH
   }
   for (const st of p.echo?.steps ?? []) {
     // Past saturation losses are what the ladder looks for; at a rate it would call held they are not.
-    if (st.sent > st.received && st.p99 < 10) add('echo', `${st.sent - st.received} messages lost at ${st.rate}/s`);
+    if (st.sent > st.received && st.p99 < P99_BOUND_MS) add('echo', `${st.sent - st.received} messages lost at ${st.rate}/s`);
     if (st.count === 0) add('echo', `no latency recorded at ${st.rate}/s`);
   }
   for (const [name, f] of [['saturate', p.saturate], ['saturate', p.pipelined]] as const) if (f !== undefined && !(f.perCpuSecond > 0)) add(name, `no messages per CPU-second (${f.perCpuSecond})`);
