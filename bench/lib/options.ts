@@ -1,5 +1,6 @@
-// Run settings: the full run (`npm run bench`, about 17 minutes) and the quick one
-// (`-- --quick`, about 3.5), plus `--peers=` and `--only=` to narrow a run while developing.
+// Run settings: the full run (`npm run bench`, 3 repetitions fitted under 30 minutes by
+// lib/plan.ts) and the quick one (`-- --quick`, 1 repetition), plus `--reps=`, `--peers=`
+// and `--only=` to narrow a run while developing.
 
 import type { PeerKind } from './peers.js';
 
@@ -8,6 +9,8 @@ export type Scenario = (typeof SCENARIOS)[number];
 
 export interface Options {
   quick: boolean;
+  /** Repetitions: every scenario measured this many times, peers interleaved, fresh servers each time. */
+  reps: number;
   peers: PeerKind[];
   scenarios: ReadonlySet<Scenario>;
   /** Load-generator processes (all on the client core; they spread sockets and ports). */
@@ -56,14 +59,17 @@ export function parseOptions(argv: readonly string[]): Options {
   const peers = (flag('peers')?.split(',') ?? ['beacon', 'socketio', 'uws']) as PeerKind[];
   const only = flag('only')?.split(',') as Scenario[] | undefined;
   for (const s of only ?? []) if (!SCENARIOS.includes(s)) throw new Error(`unknown scenario ${s}; known: ${SCENARIOS.join(', ')}`);
+  const reps = Number(flag('reps') ?? (quick ? 1 : 3));
+  if (!Number.isInteger(reps) || reps < 1) throw new Error(`--reps must be a whole number ≥ 1, not ${flag('reps')}`);
   return {
     quick,
+    reps,
     peers,
     scenarios: new Set(only ?? SCENARIOS),
     workers: 2,
     users: quick ? 12 : 40,
     stormUsers: quick ? 4 : 8,
-    memConns: Number(flag('mem-conns') ?? (quick ? 4_000 : 10_000)),
+    memConns: Number(flag('mem-conns') ?? (quick ? 4_000 : 15_000)),
     handshakeMs: quick ? 2_000 : 8_000,
     handshakeConcurrency: 32,
     echoConns: 1_000,
@@ -81,13 +87,14 @@ export function parseOptions(argv: readonly string[]): Options {
     historyConns: 500,
     historyBatch: 8,
     clusterSizes: quick ? [3_000] : [3_000, 9_000],
-    clusterReps: quick ? 30 : 100,
+    clusterReps: quick ? 30 : 50,
     clusterDeliveries: quick ? 100_000 : 300_000,
-    revocationRounds: quick ? 50 : 200,
+    revocationRounds: quick ? 50 : 100,
     stormMs: quick ? 3_000 : 8_000,
     stormEchoRate: 2_000,
     eventlogMs: quick ? 1_000 : 4_000,
-    outDir: flag('out') ?? 'bench/results',
+    // Only a whole full run replaces the published results; a quick or narrowed one is kept beside them.
+    outDir: flag('out') ?? (quick || reps < 3 || only !== undefined || flag('peers') !== undefined ? 'bench/results/quick' : 'bench/results'),
     cpuProfDir: flag('cpu-prof'),
   };
 }

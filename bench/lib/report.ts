@@ -1,16 +1,18 @@
-// latest.md: the run's figures as Markdown tables, every headline figure beside its peers
-// with the ratios Beacon / Socket.IO and Beacon / raw uWS, and the targets judged.
+// latest.md: the run's figures as Markdown tables (medians over the repetitions), every
+// headline figure beside its peers with its range and the ratios Beacon / Socket.IO and
+// Beacon / raw uWS, and the targets judged.
 
 import { PEER_LABELS } from './peers.js';
 import { channelSections } from './reportChannels.js';
 import { clusterSection } from './reportCluster.js';
+import { cell, ratioCell, runHeader, variationSection } from './reportRuns.js';
 import { fmt, ratio, type PeerKey, type PeerResults, type Results } from './results.js';
 
 const ORDER: PeerKey[] = ['beacon', 'socketio', 'uws', 'beacon-tls'];
 const kb = (bytes: number | undefined): string => (bytes === undefined ? 'n/a' : `${(bytes / 1024).toFixed(2)} KB`);
 const int = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? 'n/a' : Math.round(x).toLocaleString('en-US'));
 const pct = (x: number | undefined): string => (x === undefined ? 'n/a' : `${Math.round(x * 100)}%`);
-const ms = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? 'n/a' : `${x}`);
+const ms = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? 'n/a' : `${Math.round(x * 1000) / 1000}`);
 
 function table(head: string[], rows: string[][]): string {
   return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
@@ -22,20 +24,25 @@ function peersOf(r: Results): Array<[PeerKey, PeerResults]> {
 
 export function markdown(r: Results): string {
   const b = r.peers.beacon;
-  const s = r.peers.socketio;
-  const u = r.peers.uws;
   const out: string[] = [];
   out.push(`# Beacon benchmark: ${r.mode} run`, '');
-  out.push(`${r.date}, ${r.seconds.toFixed(0)} s. Machine: ${Object.entries(r.machine).map(([k, v]) => `${k} ${v}`).join(', ')}.`, '');
   if (r.mode === 'quick') out.push('> Quick run: short steps, fewer rates. Figures are indicative only; use the full run for numbers to quote.', '');
+  out.push(...runHeader(r));
 
   out.push('## Targets', '');
-  out.push(table(['target', 'figure', 'met'], r.targets.map((t) => [t.target, t.figure, t.met === null ? 'n/a' : t.met ? 'yes' : '**no**'])), '');
+  out.push('Judged on the median over the repetitions of each repetition\'s own figure or ratio. A target whose scenario had an impossible figure or a failure is **not met**, and says why.', '');
+  const verdict = (t: (typeof r.targets)[number]): string => (t.unreliable !== undefined ? '**no** (unreliable)' : t.met === null ? 'n/a' : t.met ? 'yes' : '**no**');
+  out.push(table(['target', 'figure', 'met'], r.targets.map((t) => [t.target, t.unreliable === undefined ? t.figure : `${t.figure}; unreliable: ${t.unreliable}`, verdict(t)])), '');
+  out.push('Charts: [echo latency against rate](latency.svg), [deliveries against audience size](fanout.svg).', '');
 
-  const row = (name: string, get: (p: PeerResults | undefined) => number | undefined, show: (x: number | undefined) => string): string[] => {
-    const bv = get(b);
-    return [name, show(bv), show(get(s)), show(get(u)), fmt(ratio(bv, get(s))), fmt(ratio(bv, get(u)))];
-  };
+  const row = (name: string, get: (p: PeerResults | undefined) => number | undefined, show: (x: number | undefined) => string): string[] => [
+    name,
+    cell(r, 'beacon', get, show),
+    cell(r, 'socketio', get, show),
+    cell(r, 'uws', get, show),
+    ratioCell(r, get, 'socketio'),
+    ratioCell(r, get, 'uws'),
+  ];
   const fan = (n: number) => (p: PeerResults | undefined) => p?.fanout?.find((f) => f.connections === n);
   const chan = (n: number) => (p: PeerResults | undefined) => p?.channels?.find((f) => f.subscribers === n);
   out.push('## Headline figures and ratios', '');
@@ -66,7 +73,9 @@ export function markdown(r: Results): string {
     ),
     '',
   );
-  out.push('Ratios above 1 favour Beacon, except for latencies and memory, where below 1 does.', '');
+  out.push('Ratios above 1 favour Beacon, except for latencies and memory, where below 1 does. Each cell: median (min–max over the repetitions); a ratio is the median of the ratios within each repetition; ⚠: the range exceeds 20% of the median.', '');
+  out.push(...variationSection(r));
+  out.push('The sections below show the median of each figure over the repetitions; every repetition\'s own figures are in latest.json (`reps`).', '');
 
   out.push('## 1. Authenticated handshakes', '');
   out.push(

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { startPostgresEngine, startRedisEngine, type Engine } from '../lib/engines.js';
+import { registerBenchPids } from '../lib/load.js';
 import { forEach, startPeer, type Peer, type PeerKind } from '../lib/peers.js';
 import { clusterFanout, crossNodeRevocation, type ClusterFanoutFigures, type RevocationFigures, type ServerGroup } from './cluster.js';
 import { closeAllConns, openSpread, type Ctx } from './context.js';
@@ -90,6 +91,8 @@ export async function runCluster(ctx: Ctx, dataDir: string, peers: readonly Peer
     ctx.log(`${res.label}: starting`);
     const engines: Engine[] = [];
     const nodes: Peer[] = [];
+    // PostgreSQL daemonises out of the bench's process tree: its CPU is the bench's, not other load.
+    const unregister = registerBenchPids(() => engines.flatMap((e) => e.pids()));
     try {
       const started = await step('start', () => startGroup(setup, ctx, join(dataDir, `cluster-${setup}`), (p) => (track(p), nodes.push(p)), engines));
       if (started === undefined) continue;
@@ -121,6 +124,7 @@ export async function runCluster(ctx: Ctx, dataDir: string, peers: readonly Peer
       await closeAllConns(ctx).catch(() => undefined);
       await Promise.all(nodes.map(async (p) => (await p.proc.stop(), untrack(p))));
       await Promise.all(engines.map((e) => e.stop().catch(() => undefined)));
+      unregister();
     }
   }
 }
