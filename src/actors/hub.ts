@@ -120,8 +120,6 @@ export function createHub(deps: HubDeps): Hub {
   const transitions = deps.recordTransitions === true ? createTransitionLog(clock) : undefined;
   let draining = false;
   let fenced = false;
-  /** Sids this node announced up on the bus and not yet down: its own presence entries. */
-  const announced = new Set<string>();
   let drained: (() => void) | undefined;
 
   const guarded = (what: string, fn: () => void): void => {
@@ -136,7 +134,6 @@ export function createHub(deps: HubDeps): Hub {
   /** A connection went down: the audit trail records it, the bus tells presence. */
   function down(closed: EventOf<'ConnectionClosed'>): void {
     deps.append([closed]);
-    announced.delete(closed.data.sid);
     bus.connectionDown(closed);
   }
 
@@ -168,20 +165,17 @@ export function createHub(deps: HubDeps): Hub {
   }
 
   function dropDead(requester: ConnectionActor): number {
-    // Entries this node announced without a live actor here are stale: close them (log and
-    // bus). Only its own: the presence view also holds other nodes' connections, which are
+    // This node's presence entries without a live actor here are stale: close them (log and
+    // bus). Only its own: a cluster's view also holds other nodes' connections, which are
     // theirs to close (or the reaper's). Scanned first, so the dead closed below (recorded
     // by their own actors) are not counted twice.
     const stale: Array<EventOf<'ConnectionClosed'>> = [];
-    for (const sid of announced) {
-      const userId = feed.state.sids.get(sid) ?? null;
-      if (!live.has(sid)) stale.push({ type: 'ConnectionClosed', data: { sid, userId, code: CloseCode.goingAway, reason: 'reconciled' } });
+    for (const [sid, userId] of feed.state.sids) {
+      if (live.has(sid) || bus.ownsConnection?.(sid) === false) continue;
+      stale.push({ type: 'ConnectionClosed', data: { sid, userId, code: CloseCode.goingAway, reason: 'reconciled' } });
     }
     if (stale.length > 0) deps.append(stale);
-    for (const closed of stale) {
-      announced.delete(closed.data.sid);
-      bus.connectionDown(closed);
-    }
+    for (const closed of stale) bus.connectionDown(closed);
     const dead = live.all().filter((a) => a !== requester && !a.getSnapshot().context.port.isAlive());
     for (const actor of dead) {
       guarded('close', () => actor.getSnapshot().context.port.close(CloseCode.goingAway, DEAD_CONNECTION_REASON));
@@ -203,7 +197,6 @@ export function createHub(deps: HubDeps): Hub {
           data: { sid: context.sid, userId: s.userId, username: s.username, jti: s.jti, transport: context.port.transport },
         };
         deps.append([up]);
-        announced.add(context.sid);
         bus.connectionUp(up);
         logger.info({ sid: context.sid, userId: s.userId, transport: context.port.transport }, 'connection authenticated');
         checkRevoked(self, s.jti);

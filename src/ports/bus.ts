@@ -43,6 +43,11 @@ export interface Bus {
   connectionUp(change: EventOf<'ConnectionAuthenticated'>): void;
   connectionDown(change: EventOf<'ConnectionClosed'>): void;
   /**
+   * Whether presence entry `sid` is this node's to close (it announced it); absent: every
+   * entry is (one node). The hub's reconciliation closes only its own.
+   */
+  ownsConnection?(sid: string): boolean;
+  /**
    * A broadcast to `topic` on every node. A binding that can fail (Redis) answers a promise
    * that rejects `unavailable`: the sender is told, nothing is half-delivered in silence.
    */

@@ -71,7 +71,7 @@ class FakePort implements ConnectionPort {
   }
 }
 
-function setup(opts: { tokens?: Record<string, Session | AuthFailure> } = {}) {
+function setup(opts: { tokens?: Record<string, Session | AuthFailure>; foreign?: ReadonlySet<string> } = {}) {
   const clock = new SimulatedClock();
   clock.set(T0);
   const ports = new Set<FakePort>();
@@ -81,7 +81,10 @@ function setup(opts: { tokens?: Record<string, Session | AuthFailure> } = {}) {
   const warnings: string[] = [];
   /** The users projection: every name a test session used, plus the registered-but-offline. */
   const registered = new Map<string, number>([['dave', 4]]);
-  const bus = createInProcessBus();
+  const inProcess = createInProcessBus();
+  // A cluster's bus also carries other nodes' connections (opts.foreign), which are not this hub's to close.
+  const foreign = opts.foreign;
+  const bus = foreign === undefined ? inProcess : { ...inProcess, ownsConnection: (sid: string) => !foreign.has(sid) };
   const delivered: Array<{ userIds: readonly number[]; event: string }> = [];
   bus.listen({
     topic(topic, event, data) {
@@ -402,6 +405,16 @@ describe('check_connections', () => {
       { sid: 'ghost', userId: 9, code: 1001, reason: 'reconciled' },
       { sid: 'sid-2', userId: 2, code: 1001, reason: 'Connection not responding' },
     ], 'both closes are in the audit trail');
+  });
+
+  test("leaves other nodes' connections alone: they are theirs (or the reaper's) to close", () => {
+    const t = setup({ foreign: new Set(['remote-1']) });
+    const a = t.connect(session(1, 'alice'));
+    t.bus.connectionUp({ type: 'ConnectionAuthenticated', data: { sid: 'remote-1', userId: 9, username: 'erin', jti: 'j9', transport: 'websocket' } });
+    a.handle.receive({ type: 'check_connections', data: undefined, id: 8 });
+    assert.deepEqual(a.port.of('connections_checked')[0], { event: 'connections_checked', id: 8, data: { active: 1, removed: 0 } });
+    assert.deepEqual(t.hub.presence().users.map((u) => u.username), ['alice', 'erin']);
+    assert.equal(t.pending.filter((e) => e.type === 'ConnectionClosed').length, 0, 'nothing recorded for a connection of another node');
   });
 });
 

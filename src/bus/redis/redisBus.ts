@@ -236,6 +236,7 @@ export async function createRedisBus(options: RedisBusOptions): Promise<RedisBus
       for (const topic of connectionTopics) void leave(keys.topic(topic));
       toPresence(change);
     },
+    ownsConnection: (sid) => presence.has(sid),
     publish: (topic, event, data) => guarded('publish', () => send(keys.topic(topic), encodeMessage(event, data))),
     announce: toTopic,
     deliver(userIds, event, data) {
