@@ -53,7 +53,12 @@ export async function buildCore(options: CoreOptions, closers: Closers): Promise
   const { config } = options;
   const clock = options.clock ?? systemClock;
   const ids = options.ids ?? randomIds;
-  const loggers = options.loggers ?? createLoggers({ dir: config.LOG_DIR, level: config.LOG_LEVEL, stdout: config.LOG_STDOUT });
+  const loggers = options.loggers ?? createLoggers({
+      dir: config.LOG_DIR,
+      level: config.LOG_LEVEL,
+      stdout: config.LOG_STDOUT,
+      ...(config.REDIS_URL === undefined ? {} : { node: config.NODE_ID }),
+    });
   const log = loggers.app;
 
   for (const warning of configWarnings(config)) log.warn(warning);
