@@ -431,6 +431,40 @@ describe('failures inside an actor', () => {
   });
 });
 
+describe('fencing (a cluster node that cannot follow the log)', () => {
+  test('closes authenticated connections with 1013, refuses new ones until it rejoins', () => {
+    const t = setup();
+    const a = t.connect(session(1, 'alice'));
+    const anon = t.connect();
+    t.hub.fence(true);
+    assert.equal(t.hub.fenced, true);
+    assert.deepEqual(a.port.closed, { code: 1013, reason: 'Server unavailable, reconnect' });
+    assert.deepEqual(a.port.of('disconnect')[0]?.data, { code: 1013, reason: 'Server unavailable, reconnect' });
+    assert.deepEqual(anon.port.closed, { code: 1013, reason: 'Server unavailable, reconnect' });
+    const late = t.connect(session(2, 'bob'));
+    assert.deepEqual(late.port.closed, { code: 1013, reason: 'Server unavailable, reconnect' }, 'no new connection while fenced');
+    t.hub.fence(false);
+    const after = t.connect(session(3, 'carol'));
+    assert.equal(after.port.closed, null);
+    assert.equal(after.handle.state, 'authenticated');
+  });
+});
+
+describe('a bus that refuses (Redis down)', () => {
+  test('authenticated_message answers unavailable instead of reaching part of the audience', async () => {
+    const t = setup();
+    const a = t.connect(session(1, 'alice'));
+    t.bus.publish = () => Promise.reject(new Error('redis down'));
+    t.bus.deliver = () => Promise.reject(new Error('redis down'));
+    a.handle.receive({ type: 'authenticated_message', data: { text: 'hi' }, id: 3 });
+    a.handle.receive({ type: 'authenticated_message', data: { text: 'hi', to: 'dave' }, id: 4 });
+    await t.settle();
+    const refusals = a.port.frames.filter((f) => f.event === 'response');
+    assert.deepEqual(refusals.map((f) => [f.id, (f.data as { code: string }).code]), [[3, 'unavailable'], [4, 'unavailable']]);
+    assert.equal(a.port.closed, null, 'the connection stays open');
+  });
+});
+
 describe('snapshot and shutdown', () => {
   test('snapshot lists live connections', () => {
     const t = setup();
