@@ -27,6 +27,7 @@ import type { Timers } from './presenceFeed.js';
 import type { OnlineUserView } from './presence.js';
 import type { ChannelService } from '../channels/index.js';
 import { createChannelRouter, refusingRouter } from './channelRouter.js';
+import { createFencing } from './fencing.js';
 
 /**
  * Topic of every authenticated connection. Presence is not public information, so
@@ -119,7 +120,6 @@ export function createHub(deps: HubDeps): Hub {
   const revoked = createRevocationMemory(clock);
   const transitions = deps.recordTransitions === true ? createTransitionLog(clock) : undefined;
   let draining = false;
-  let fenced = false;
   let drained: (() => void) | undefined;
 
   const guarded = (what: string, fn: () => void): void => {
@@ -264,13 +264,7 @@ export function createHub(deps: HubDeps): Hub {
     forget(actor, context, CloseCode.internalError, INTERNAL_ERROR_REASON);
   }
 
-  /** A connection this fenced node will not serve: closed with 1013 before it can authenticate. */
-  function refuseFenced(actor: ConnectionActor): void {
-    const { port } = actor.getSnapshot().context;
-    guarded('close', () => port.close(CloseCode.nodeUnavailable, ERRORS.node_unavailable.message));
-    actor.send({ type: 'SOCKET_CLOSED', code: CloseCode.nodeUnavailable, reason: ERRORS.node_unavailable.message });
-  }
-
+  const fencing = createFencing({ logger, guarded });
   const pool = createActorPool({ logic, timers, onError: evict, ...(transitions === undefined ? {} : { inspect: transitions.observe }) });
 
   return {
@@ -280,7 +274,7 @@ export function createHub(deps: HubDeps): Hub {
       // Starting never ends a connection (every delay is asynchronous); the check keeps it that way.
       if (actor.getSnapshot().status === 'active') live.add(opts.sid, actor);
       if (draining) actor.send({ type: 'SHUTDOWN' });
-      else if (fenced) refuseFenced(actor);
+      else if (fencing.on) fencing.refuse(actor);
       return new Handle(opts.sid, actor);
     },
 
@@ -297,18 +291,9 @@ export function createHub(deps: HubDeps): Hub {
 
     transitionsOf: (sid) => transitions?.of(sid) ?? [],
 
-    fence(on) {
-      if (on === fenced) return;
-      fenced = on;
-      logger.warn({ fenced: on }, on ? 'node fenced: closing authenticated connections (1013)' : 'node rejoined: accepting connections');
-      if (!on) return;
-      for (const actor of live.all()) {
-        if (actor.getSnapshot().context.session !== null) actor.send({ type: 'REVOKE', code: 'node_unavailable' });
-        else refuseFenced(actor);
-      }
-    },
+    fence: (on) => fencing.set(on, live.all()),
     get fenced() {
-      return fenced;
+      return fencing.on;
     },
 
     presence: () => feed.view(),
