@@ -70,6 +70,12 @@ export interface Bus {
    * between the read and the subscription would be lost. Absent: at once (one node).
    */
   channelReady?(channel: string): Promise<void>;
+  /**
+   * False while the binding cannot carry what it shares (Redis down): answers built from
+   * the cluster's state (channel presence) are then refused rather than given stale.
+   * Absent: always healthy (one node).
+   */
+  healthy?(): boolean;
   /** Returns the unsubscribe. */
   listen(listener: BusListener): () => void;
   close(): Promise<void>;
