@@ -431,6 +431,20 @@ describe('failures inside an actor', () => {
   });
 });
 
+describe('racing logins on two nodes', () => {
+  test("a committed login replaces the user's connections on any other token, revoked or not", () => {
+    const t = setup();
+    const loser = t.connect(session(1, 'alice', 'jti-loser'));
+    const winner = t.connect(session(1, 'alice', 'jti-winner'));
+    const other = t.connect(session(2, 'bob', 'jti-b'));
+    // The node that issued jti-loser revoked only the token it knew; the winner's login commits last.
+    t.commit([{ type: 'LoginSucceeded', data: { userId: 1, username: 'alice', jti: 'jti-winner', iat: 0, exp: EXP, address: '192.0.2.1' } }]);
+    assert.deepEqual(loser.port.closed, { code: 4004, reason: 'Logged in from another session' });
+    assert.equal(winner.port.closed, null);
+    assert.equal(other.port.closed, null);
+  });
+});
+
 describe('fencing (a cluster node that cannot follow the log)', () => {
   test('closes authenticated connections with 1013, refuses new ones until it rejoins', () => {
     const t = setup();
