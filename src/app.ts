@@ -56,7 +56,7 @@ export async function startBeacon(options: BeaconOptions): Promise<Beacon> {
 
   // A start that fails half-way releases what it built (the log above all) before it reports.
   const startParts = async () => {
-    const sockets = buildSockets(core, closers, {
+    const sockets = await buildSockets(core, closers, {
       ...(options.wrapHistory === undefined ? {} : { wrapHistory: options.wrapHistory }),
       ...(options.refreshGraceMs === undefined ? {} : { refreshGraceMs: options.refreshGraceMs }),
     });

@@ -18,6 +18,7 @@ import { ConnectionRegistry } from './registry.js';
 import { Handle } from './connectionHandle.js';
 import type { ConnectionActor, ConnectionHandle } from './connectionHandle.js';
 import { AuthFailure } from '../auth/session.js';
+import { BeaconError, ERRORS } from '../errors.js';
 import type { Session, TokenVerifier } from '../auth/session.js';
 import type { ConnectionPort } from './ports.js';
 import { createActorPool } from './actorPool.js';
@@ -27,6 +28,7 @@ import type { Timers } from './presenceFeed.js';
 import type { OnlineUserView } from './presence.js';
 import type { ChannelService } from '../channels/index.js';
 import { createChannelRouter, refusingRouter } from './channelRouter.js';
+import { createFencing } from './fencing.js';
 
 /**
  * Topic of every authenticated connection. Presence is not public information, so
@@ -87,6 +89,13 @@ export interface Hub {
   transitionsOf(sid: string): TransitionRecord[];
   /** Ends a user's local subscriptions with `unsubscribed` {channel, reason} (admin: account_disabled); how many. */
   endSubscriptions(userId: number, reason: string): number;
+  /**
+   * Fences this node (a cluster node that cannot follow the log may miss a revocation):
+   * authenticated connections close with 1013 node_unavailable and new ones are refused,
+   * until fence(false).
+   */
+  fence(on: boolean): void;
+  readonly fenced: boolean;
   /** Presence as the bus reported it: for `GET /users` and metrics. */
   presence(): { users: OnlineUserView[]; count: number; connections: number };
   shutdown(): Promise<void>;
@@ -162,12 +171,14 @@ export function createHub(deps: HubDeps): Hub {
   }
 
   function dropDead(requester: ConnectionActor): number {
-    // Presence entries without a live actor on this server are stale: close them (log and bus).
-    // Scanned first, so the dead closed below (recorded by their own actors) are not counted twice.
-    // A repeated close of one sid changes nothing: the fold ignores the repeat.
+    // This node's presence entries without a live actor here are stale: close them (log and
+    // bus). Only its own: a cluster's view also holds other nodes' connections, which are
+    // theirs to close (or the reaper's). Scanned first, so the dead closed below (recorded
+    // by their own actors) are not counted twice.
     const stale: Array<EventOf<'ConnectionClosed'>> = [];
     for (const [sid, userId] of feed.state.sids) {
-      if (!live.has(sid)) stale.push({ type: 'ConnectionClosed', data: { sid, userId, code: CloseCode.goingAway, reason: 'reconciled' } });
+      if (live.has(sid) || bus.ownsConnection?.(sid) === false) continue;
+      stale.push({ type: 'ConnectionClosed', data: { sid, userId, code: CloseCode.goingAway, reason: 'reconciled' } });
     }
     if (stale.length > 0) deps.append(stale);
     for (const closed of stale) bus.connectionDown(closed);
@@ -206,15 +217,16 @@ export function createHub(deps: HubDeps): Hub {
         if (s === null) return;
         const payload = { from: s.username, data: frame.data.data ?? null, text: frame.data.text ?? null, ts: clock.now() };
         const to = frame.data.to;
-        if (to === undefined) {
-          bus.publish(AUTHENTICATED_TOPIC, 'authenticated_message', payload);
-          return;
-        }
         // The recipient's connections, wherever they are, and the sender's (once, when writing
         // to oneself). The recipient is any registered user, online here or not.
-        const recipientId = deps.users.idOf(to);
-        // `to` marks it as directed: a client can tell it from a broadcast.
-        bus.deliver(recipientId === undefined ? [s.userId] : [s.userId, recipientId], 'authenticated_message', { ...payload, to });
+        const recipientId = to === undefined ? undefined : deps.users.idOf(to);
+        const sent =
+          to === undefined
+            ? bus.publish(AUTHENTICATED_TOPIC, 'authenticated_message', payload)
+            : bus.deliver(recipientId === undefined ? [s.userId] : [s.userId, recipientId], 'authenticated_message', { ...payload, to });
+        // A bus that could not carry it (Redis down) says so: the sender hears `unavailable`.
+        const port = context.port;
+        sent?.catch(() => guarded('reply', () => void port.reply('response', { ok: false, code: 'unavailable', message: ERRORS.unavailable.message }, frame.id)));
       },
       sendOnlineUsers: ({ context }, { id }) => {
         const { users, count } = feed.view();
@@ -239,6 +251,8 @@ export function createHub(deps: HubDeps): Hub {
         try {
           return await deps.verifier.verify(input.token);
         } catch (err) {
+          // The log could not be read to check an unknown token: this node cannot tell, another may.
+          if (err instanceof BeaconError && err.code === 'unavailable') throw new AuthFailure('node_unavailable');
           if (!(err instanceof AuthFailure)) logger.warn({ err }, 'token verification failed unexpectedly');
           throw err;
         }
@@ -256,6 +270,7 @@ export function createHub(deps: HubDeps): Hub {
     forget(actor, context, CloseCode.internalError, INTERNAL_ERROR_REASON);
   }
 
+  const fencing = createFencing({ logger, guarded });
   const pool = createActorPool({ logic, timers, onError: evict, ...(transitions === undefined ? {} : { inspect: transitions.observe }) });
 
   return {
@@ -265,6 +280,7 @@ export function createHub(deps: HubDeps): Hub {
       // Starting never ends a connection (every delay is asynchronous); the check keeps it that way.
       if (actor.getSnapshot().status === 'active') live.add(opts.sid, actor);
       if (draining) actor.send({ type: 'SHUTDOWN' });
+      else if (fencing.on) fencing.refuse(actor);
       return new Handle(opts.sid, actor);
     },
 
@@ -280,6 +296,11 @@ export function createHub(deps: HubDeps): Hub {
     sessionsOf: (userId) => live.connectionsOf(userId).length,
 
     transitionsOf: (sid) => transitions?.of(sid) ?? [],
+
+    fence: (on) => fencing.set(on, live.all()),
+    get fenced() {
+      return fencing.on;
+    },
 
     presence: () => feed.view(),
     endSubscriptions: (userId, reason) => router.endUser(userId, reason),

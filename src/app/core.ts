@@ -1,6 +1,6 @@
 // The core every other part is built on: the loggers, the JWT key and TLS files from the
 // config, the event log with its projections (SQLite, or PostgreSQL with DATABASE_URL), the
-// hash pool and the auth service.
+// hash pool and the auth service (its login throttle counts in Redis with REDIS_URL).
 
 import { join } from 'node:path';
 import { createAuthService, type AuthService } from '../auth/service.js';
@@ -14,7 +14,11 @@ import { createLoggers, type Logger, type Loggers } from '../log.js';
 import type { EventLog, Projections } from '../ports/index.js';
 import { openEventStore } from '../store/index.js';
 import { openPostgresLog } from '../store/postgres/index.js';
+import { createRedisThrottle } from '../bus/redis/index.js';
+import type { AsyncThrottle } from '../auth/throttle.js';
+import { LOGIN_FAILURES_PER_ACCOUNT, LOGIN_FAILURES_PER_ADDRESS, LOGIN_THROTTLE_WINDOW_SECONDS } from '../constants.js';
 import type { Closers } from './closers.js';
+import { StartupError } from '../startupError.js';
 
 export interface CoreOptions {
   config: Config;
@@ -50,7 +54,12 @@ export async function buildCore(options: CoreOptions, closers: Closers): Promise
   const { config } = options;
   const clock = options.clock ?? systemClock;
   const ids = options.ids ?? randomIds;
-  const loggers = options.loggers ?? createLoggers({ dir: config.LOG_DIR, level: config.LOG_LEVEL, stdout: config.LOG_STDOUT });
+  const loggers = options.loggers ?? createLoggers({
+      dir: config.LOG_DIR,
+      level: config.LOG_LEVEL,
+      stdout: config.LOG_STDOUT,
+      ...(config.REDIS_URL === undefined ? {} : { node: config.NODE_ID }),
+    });
   const log = loggers.app;
 
   for (const warning of configWarnings(config)) log.warn(warning);
@@ -75,6 +84,13 @@ export async function buildCore(options: CoreOptions, closers: Closers): Promise
   closers.add({ name: 'event log', close: () => store.close() });
   const hasher = createPasswordHasher({ workers: config.HASH_WORKERS, ...options.hasher });
   closers.add({ name: 'hash pool', close: () => hasher.close() });
+  // The first contact with Redis: an unreachable REDIS_URL stops the start with one line naming it.
+  const throttles =
+    config.REDIS_URL === undefined
+      ? undefined
+      : await sharedThrottles(config.REDIS_URL, loggers.auth, closers).catch((err: unknown) => {
+          throw new StartupError(err instanceof Error ? err.message : String(err), { cause: err });
+        });
   const auth = createAuthService({
     log: store,
     projections: store,
@@ -84,6 +100,17 @@ export async function buildCore(options: CoreOptions, closers: Closers): Promise
     ids,
     tokenTtlSeconds: config.TOKEN_TTL_SECONDS,
     logger: loggers.auth,
+    ...(throttles === undefined ? {} : { throttles }),
   });
   return { config, ownsLoggers: options.loggers === undefined, clock, ids, loggers, log, jwtSource: jwt.source, adminKey, tls, store, hasher, auth, pruned: store.pruneBlacklist() };
+}
+
+/** A cluster's login throttles: every node counts the same failures (Redis down: logins 503). */
+async function sharedThrottles(url: string, logger: Logger, closers: Closers): Promise<{ account: AsyncThrottle; address: AsyncThrottle }> {
+  const window = LOGIN_THROTTLE_WINDOW_SECONDS;
+  const account = await createRedisThrottle({ name: 'account', rule: { limit: LOGIN_FAILURES_PER_ACCOUNT, windowSeconds: window }, redis: { url, logger } });
+  closers.add({ name: 'login throttle (account)', close: () => account.close() });
+  const address = await createRedisThrottle({ name: 'address', rule: { limit: LOGIN_FAILURES_PER_ADDRESS, windowSeconds: window }, redis: { url, logger } });
+  closers.add({ name: 'login throttle (address)', close: () => address.close() });
+  return { account, address };
 }
