@@ -4,29 +4,24 @@
 
 import { fromPromise } from 'xstate';
 import { CloseCode, REFRESH_GRACE_SECONDS } from '../constants.js';
-import type { Clock } from '../clock.js';
-import type { BeaconEvent, EventOf, RecordedEvent } from '../events/index.js';
-import type { Bus } from '../ports/index.js';
+import type { EventOf } from '../events/index.js';
 import { connectionMachine } from './connectionMachine.js';
 import type { ConnectionContext, ConnectionEnv } from './connectionMachine.js';
 import { createRevocationMemory } from './revocations.js';
 import { applyCommitted } from './committed.js';
 import { createRefreshGrace } from './refreshGrace.js';
-import { createTransitionLog, type TransitionRecord } from './transitions.js';
-import { summarize, type ConnectionSummary } from './summary.js';
+import { createTransitionLog } from './transitions.js';
+import { summarize } from './summary.js';
 import { ConnectionRegistry } from './registry.js';
 import { Handle } from './connectionHandle.js';
-import type { ConnectionActor, ConnectionHandle } from './connectionHandle.js';
+import type { ConnectionActor } from './connectionHandle.js';
 import { AuthFailure } from '../auth/session.js';
 import { BeaconError, ERRORS } from '../errors.js';
-import type { Session, TokenVerifier } from '../auth/session.js';
-import type { ConnectionPort } from './ports.js';
+import type { Session } from '../auth/session.js';
 import { createActorPool } from './actorPool.js';
 import { portEffects } from './portEffects.js';
 import { createPresenceFeed } from './presenceFeed.js';
 import type { Timers } from './presenceFeed.js';
-import type { OnlineUserView } from './presence.js';
-import type { ChannelService } from '../channels/index.js';
 import { createChannelRouter, refusingRouter } from './channelRouter.js';
 import { createFencing } from './fencing.js';
 
@@ -45,67 +40,14 @@ const INTERNAL_ERROR_REASON = 'Internal error';
 export type { ConnectionHandle } from './connectionHandle.js';
 export type { ConnectionSummary } from './summary.js';
 
-export interface HubLogger {
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-}
-
-/** Who is registered, by name: directed messages reach any registered user, on any node. */
-export interface UserDirectory {
-  idOf(username: string): number | undefined;
-}
-
-export interface HubDeps {
-  /**
-   * Presence transitions, broadcasts and directed messages go out here; the hub hears
-   * presence (for its feed) and deliveries to users (for its actors) back from it.
-   */
-  bus: Bus;
-  users: UserDirectory;
-  /** The audit trail, fire-and-forget; the log group-commits and calls `onCommitted` afterwards. */
-  append(events: BeaconEvent[]): void;
-  verifier: TokenVerifier;
-  clock: Clock;
-  authTimeoutMs: number;
-  logger: HubLogger;
-  presenceWindowMs?: number;
-  /** Timers for actor delays and presence windows; default the global ones (tests: SimulatedClock). */
-  timers?: Timers;
-  /** Keep each connection's recent transitions for the inspector (costs XState's inspection). */
-  recordTransitions?: boolean;
-  /** Channels; without them every channel request is answered `unavailable`. */
-  channels?: ChannelService;
-  /** A refreshed token's connections may keep it this long; default REFRESH_GRACE_SECONDS (tests: shorter). */
-  refreshGraceMs?: number;
-}
-
-export interface Hub {
-  open(port: ConnectionPort, opts: { sid: string; session?: Session }): ConnectionHandle;
-  onCommitted(events: readonly RecordedEvent[]): void;
-  snapshot(): ConnectionSummary[];
-  /** The user's authenticated connections on this node. */
-  sessionsOf(userId: number): number;
-  /** A live connection's recent transitions, oldest first ([] when not recorded). */
-  transitionsOf(sid: string): TransitionRecord[];
-  /** Ends a user's local subscriptions with `unsubscribed` {channel, reason} (admin: account_disabled); how many. */
-  endSubscriptions(userId: number, reason: string): number;
-  /**
-   * Fences this node (a cluster node that cannot follow the log may miss a revocation):
-   * authenticated connections close with 1013 node_unavailable and new ones are refused,
-   * until fence(false).
-   */
-  fence(on: boolean): void;
-  readonly fenced: boolean;
-  /** Presence as the bus reported it: for `GET /users` and metrics. */
-  presence(): { users: OnlineUserView[]; count: number; connections: number };
-  shutdown(): Promise<void>;
-  readonly size: number;
-}
+export type { Hub, HubDeps, HubLogger, UserDirectory } from './hubTypes.js';
 
 const globalTimers: Timers = {
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
+
+import type { Hub, HubDeps } from './hubTypes.js';
 
 export function createHub(deps: HubDeps): Hub {
   const { bus, clock, logger } = deps;
