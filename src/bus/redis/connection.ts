@@ -88,3 +88,8 @@ export function defineScript(lua: string): Script {
     }
   };
 }
+
+/** Ends a connection politely; one that cannot send QUIT (Redis away) is dropped instead. */
+export async function quitConnection(redis: Redis): Promise<void> {
+  await redis.quit().catch(() => redis.disconnect());
+}

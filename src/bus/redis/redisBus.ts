@@ -4,14 +4,13 @@
 // per node in Redis (nodePresence.ts) and heard from the others (clusterView.ts).
 
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { REDIS_COMMAND_TIMEOUT_MS, REDIS_HEARTBEAT_MS, REDIS_PRESENCE_DEADLINE_MS } from '../../constants.js';
-import { systemClock, type Clock } from '../../clock.js';
+import { systemClock } from '../../clock.js';
 import { BeaconError } from '../../errors.js';
 import { channelTopic, type Publication } from '../../channels/index.js';
 import type { BusListener, PresenceChange, SubscriptionChange } from '../../ports/index.js';
 import { createChannelPresence } from './channelPresence.js';
-import { commandConnection, connectOrFail, reportErrors, subscriberConnection, unavailable } from './connection.js';
+import { commandConnection, connectOrFail, quitConnection, reportErrors, subscriberConnection, unavailable } from './connection.js';
 import { createClusterView } from './clusterView.js';
 import { decodeMessage, encodeMessage, redisKeys } from './keys.js';
 import { createNodePresence } from './nodePresence.js';
@@ -26,11 +25,8 @@ export type { RedisBus, RedisBusOptions, RedisBusStats } from './redisBusTypes.j
 type Route = { topic: string } | { userId: number } | { channel: string };
 
 export async function createRedisBus(options: RedisBusOptions): Promise<RedisBus> {
-  const nodeId = options.nodeId ?? randomUUID();
-  const clock = options.clock ?? systemClock;
-  const { logger } = options;
-  const heartbeatMs = options.heartbeatMs ?? REDIS_HEARTBEAT_MS;
-  const deadlineMs = options.deadlineMs ?? REDIS_PRESENCE_DEADLINE_MS;
+  const { logger, nodeId = randomUUID(), clock = systemClock } = options;
+  const { heartbeatMs = REDIS_HEARTBEAT_MS, deadlineMs = REDIS_PRESENCE_DEADLINE_MS } = options;
   const keys = redisKeys(options.prefix);
   const cmd = commandConnection(options.url, `beacon:${nodeId}:cmd`);
   const sub = subscriberConnection(options.url, `beacon:${nodeId}:sub`);
@@ -298,15 +294,7 @@ export async function createRedisBus(options: RedisBusOptions): Promise<RedisBus
       } catch (err) {
         logger.warn({ err, nodeId }, 'redis presence leave failed; the others will reap this node');
       }
-      await Promise.allSettled([quit(cmd), quit(sub)]);
+      await Promise.allSettled([quitConnection(cmd), quitConnection(sub)]);
     },
   };
-}
-
-async function quit(redis: Redis): Promise<void> {
-  try {
-    await redis.quit();
-  } catch {
-    redis.disconnect();
-  }
 }
