@@ -89,7 +89,15 @@ export function defineScript(lua: string): Script {
   };
 }
 
-/** Ends a connection politely; one that cannot send QUIT (Redis away) is dropped instead. */
+/**
+ * Ends a connection politely; one that cannot send QUIT is dropped instead. While Redis is
+ * away a QUIT would wait in ioredis's offline queue for ever, so a stopping node would hang.
+ */
 export async function quitConnection(redis: Redis): Promise<void> {
-  await redis.quit().catch(() => redis.disconnect());
+  if (redis.status !== 'ready') return void redis.disconnect();
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, REDIS_COMMAND_TIMEOUT_MS)));
+  await Promise.race([redis.quit().then(() => undefined, () => undefined), late]);
+  clearTimeout(timer);
+  redis.disconnect();
 }
