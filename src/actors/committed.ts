@@ -38,8 +38,10 @@ export function applyCommitted(events: readonly RecordedEvent[], deps: Committed
         // One active token per user, whatever the order two nodes' logins committed in: a node
         // that decided a login against a view without the other's has revoked only the token
         // it knew, so every live connection of the user on another token is replaced here.
+        // A refresh is no new session: the refreshed token's holders get their grace (below).
         for (const actor of live.connectionsOf(event.data.userId)) {
-          if (actor.getSnapshot().context.session?.jti !== event.data.jti) actor.send({ type: 'REVOKE', code: 'session_replaced' });
+          const jti = actor.getSnapshot().context.session?.jti;
+          if (jti !== event.data.jti && jti !== event.data.refreshedFrom) actor.send({ type: 'REVOKE', code: 'session_replaced' });
         }
         break;
       case 'TokenRevoked': {
