@@ -1,0 +1,87 @@
+// Accounts across three in-process nodes: what one node acknowledged, the next request on
+// another node sees (a node that does not know a user or token catches up with the log
+// first), and two logins of one user at once on two nodes leave exactly one valid token.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { call } from '../support/beacon.js';
+import { clusterSkip, startCluster, type Cluster, type ClusterNode } from '../support/cluster.js';
+import { connect, login, PASSWORD, register } from '../support/clusterClients.js';
+import { TestClient, wsUrl } from '../support/wsClient.js';
+
+const ROUNDS = 10;
+
+describe('cluster accounts and tokens', { skip: clusterSkip, timeout: 60_000 }, () => {
+  let cluster: Cluster;
+  let a: ClusterNode;
+  let b: ClusterNode;
+  let c: ClusterNode;
+  before(async () => {
+    cluster = await startCluster({ nodes: 3 });
+    [a, b, c] = cluster.nodes as [ClusterNode, ClusterNode, ClusterNode];
+  });
+  after(() => cluster?.dispose());
+
+  test('read-your-writes: register on A then log in on B; a token from A works and logs out on B at once', async () => {
+    for (let i = 0; i < ROUNDS; i++) {
+      const name = `ryw_${i}`;
+      const id = await register(a, name);
+      const token = await login(b, name);
+      const onC = await call('GET', `${c.http}/protected`, { token });
+      assert.equal(onC.status, 200, `round ${i}: node C accepts a token node B issued a moment ago: ${onC.text}`);
+      assert.equal(onC.json.user.user_id, id);
+      const fresh = await login(a, name);
+      // B has to learn of the new login (and of the token it revoked) before it answers.
+      const old = await call('GET', `${b.http}/protected`, { token });
+      assert.equal(old.status, 401, `round ${i}: the replaced token is refused on B`);
+      assert.equal(old.json.error, 'token_revoked');
+      const socket = await connect(c, fresh);
+      const out = await call('POST', `${b.http}/logout`, { token: fresh });
+      assert.equal(out.status, 200, `round ${i}: logout on B of a token A issued a moment ago: ${out.text}`);
+      const closed = await socket.closed;
+      assert.equal(closed.code, 4001, `round ${i}: the socket on C is closed as revoked`);
+      for (const node of [a, b, c]) {
+        const after = await call('GET', `${node.http}/protected`, { token: fresh });
+        assert.equal(after.status, 401, `round ${i}: ${node.id} refuses the logged-out token`);
+        assert.equal(after.json.error, 'token_revoked');
+      }
+    }
+  });
+
+  test('two logins of one user at the same moment on two nodes leave exactly one valid token', async () => {
+    const name = 'racer';
+    await register(a, name);
+    for (let i = 0; i < ROUNDS; i++) {
+      const [x, y] = await Promise.all(
+        [a, b].map((node) => call('POST', `${node.http}/login-token`, { body: { username: name, password: PASSWORD } })),
+      );
+      assert.equal(x?.status, 200, x?.text);
+      assert.equal(y?.status, 200, y?.text);
+      const tokens = [x?.json.token as string, y?.json.token as string];
+      // Every node agrees on which one is valid: exactly one, the same everywhere.
+      const verdicts: string[] = [];
+      for (const node of [a, b, c]) {
+        const valid = [];
+        for (const token of tokens) valid.push((await call('GET', `${node.http}/protected`, { token })).status === 200);
+        verdicts.push(valid.join(','));
+        assert.equal(valid.filter(Boolean).length, 1, `round ${i}: ${node.id} accepts exactly one of the two tokens (${valid.join(',')})`);
+      }
+      assert.equal(new Set(verdicts).size, 1, `round ${i}: every node holds the same token valid (${verdicts.join(' | ')})`);
+      // And a socket with the loser is refused at the upgrade on every node.
+      const loser = tokens[verdicts[0]?.startsWith('true') === true ? 1 : 0] as string;
+      for (const node of [a, b, c]) {
+        await assert.rejects(TestClient.open(wsUrl(node.http, loser)), (err: { status?: number }) => err.status === 401, `round ${i}: ${node.id} refuses the revoked token at upgrade`);
+      }
+    }
+  });
+
+  test('an unknown name logs in nowhere, a duplicate registration on another node is refused', async () => {
+    await register(b, 'dup_user');
+    const again = await call('POST', `${c.http}/register`, { body: { username: 'dup_user', password: PASSWORD } });
+    assert.equal(again.status, 409, again.text);
+    assert.equal(again.json.error, 'username_taken');
+    const ghost = await call('POST', `${a.http}/login-token`, { body: { username: 'never_registered', password: PASSWORD } });
+    assert.equal(ghost.status, 401);
+    assert.equal(ghost.json.error, 'invalid_credentials');
+  });
+});
