@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { call } from '../support/beacon.js';
-import { clusterSkip, startCluster, type Cluster, type ClusterNode } from '../support/cluster.js';
+import { clusterSkip, killListeners, startCluster, type Cluster, type ClusterNode } from '../support/cluster.js';
 import { connect, login, PASSWORD, register } from '../support/clusterClients.js';
 import { TestClient, wsUrl } from '../support/wsClient.js';
 
@@ -45,6 +45,26 @@ describe('cluster accounts and tokens', { skip: clusterSkip, timeout: 60_000 }, 
         assert.equal(after.status, 401, `round ${i}: ${node.id} refuses the logged-out token`);
         assert.equal(after.json.error, 'token_revoked');
       }
+    }
+  });
+
+  // Notifications usually outrun the client's next request; with every LISTEN connection just
+  // killed, B and C know nothing of A's commits until they catch up, so they must catch up
+  // on a miss before answering.
+  test('read-your-writes with no notification: B and C catch up on an unknown user or token', async () => {
+    for (let i = 0; i < 3; i++) {
+      const name = `ryw_quiet_${i}`;
+      assert.ok((await killListeners(cluster.databaseUrl)) >= 3, 'every LISTEN connection killed');
+      await register(a, name);
+      const token = await login(b, name);
+      const onC = await call('GET', `${c.http}/protected`, { token });
+      assert.equal(onC.status, 200, `round ${i}: node C accepts the token at once: ${onC.text}`);
+      assert.ok((await killListeners(cluster.databaseUrl)) >= 3, 'every LISTEN connection killed');
+      const fresh = await login(a, name);
+      const socket = await connect(c, fresh);
+      const out = await call('POST', `${b.http}/logout`, { token: fresh });
+      assert.equal(out.status, 200, `round ${i}: logout on B of a token A issued a moment ago: ${out.text}`);
+      assert.equal((await socket.closed).code, 4001);
     }
   });
 

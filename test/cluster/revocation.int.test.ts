@@ -6,10 +6,9 @@
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import { after, before, describe, test } from 'node:test';
-import pg from 'pg';
 import type { PostgresLogStats } from '../../src/store/postgres/postgresLog.js';
 import { call } from '../support/beacon.js';
-import { admin, clusterSkip, percentile, startCluster, type Cluster, type ClusterNode } from '../support/cluster.js';
+import { admin, clusterSkip, killListeners, percentile, startCluster, type Cluster, type ClusterNode } from '../support/cluster.js';
 import { connect, login, subscribed, user, WAIT_MS } from '../support/clusterClients.js';
 import { within, type Closed, type TestClient } from '../support/wsClient.js';
 
@@ -95,17 +94,9 @@ describe('cluster revocation', { skip: clusterSkip, timeout: 120_000 }, () => {
     const closes = sockets.map(timedClose);
     const drops = (node: ClusterNode): number => (node.beacon?.store as unknown as { stats(): PostgresLogStats }).stats().listenDrops;
     const before = [drops(b), drops(c)];
-    const client = new pg.Client({ connectionString: cluster.databaseUrl });
-    await client.connect();
-    try {
-      // Waits for the backends to be gone: the logout's NOTIFY then reaches no listener.
-      const killed = await client.query(
-        "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 5000))::int AS n FROM pg_stat_activity WHERE query LIKE 'LISTEN%' AND datname = current_database() AND pid <> pg_backend_pid()",
-      );
-      assert.ok(killed.rows[0].n >= 3, `every node's LISTEN connection killed (${killed.rows[0].n})`);
-    } finally {
-      await client.end();
-    }
+    // Waits for the backends to be gone: the logout's NOTIFY then reaches no listener.
+    const killed = await killListeners(cluster.databaseUrl);
+    assert.ok(killed >= 3, `every node's LISTEN connection killed (${killed})`);
     const out = await call('POST', `${a.http}/logout`, { token: u.token });
     assert.equal(out.status, 200);
     // The catch-up runs every second, and on the LISTEN connection's return.

@@ -4,6 +4,7 @@
 // processes where a test needs SIGKILL. dispose() stops everything it started.
 
 import { rmSync } from 'node:fs';
+import pg from 'pg';
 import { startBeacon, type Beacon } from '../../src/app.js';
 import { loadConfig } from '../../src/config/index.js';
 import { call, tempDir, testEnv, type Response } from './beacon.js';
@@ -126,6 +127,24 @@ async function childNode(id: string, dir: string, host: string, extra: Record<st
     await proc.exited;
   };
   return { id, http: `http://${host}:${port}`, dir, beacon: undefined, proc, stop: () => end('SIGTERM'), kill: () => end('SIGKILL') };
+}
+
+/**
+ * Terminates every node's LISTEN connection and waits until the backends are gone: a commit
+ * made right after reaches no node by notification, only by a node's own catch-up.
+ * Resolves with how many were killed.
+ */
+export async function killListeners(databaseUrl: string): Promise<number> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const killed = await client.query<{ n: number }>(
+      "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 5000))::int AS n FROM pg_stat_activity WHERE query LIKE 'LISTEN%' AND datname = current_database() AND pid <> pg_backend_pid()",
+    );
+    return killed.rows[0]?.n ?? 0;
+  } finally {
+    await client.end();
+  }
 }
 
 /** An admin API call with the cluster's key. */
