@@ -54,7 +54,7 @@ export async function startBeacon(options: BeaconOptions): Promise<Beacon> {
 
   // A start that fails half-way releases what it built (the log above all) before it reports.
   const startParts = async () => {
-    const sockets = buildSockets(core, closers, options.wrapHistory === undefined ? {} : { wrapHistory: options.wrapHistory });
+    const sockets = await buildSockets(core, closers, options.wrapHistory === undefined ? {} : { wrapHistory: options.wrapHistory });
     const http = await startHttp(core, sockets, { phase: () => phase, ephemeralPorts: options.ephemeralPorts === true }, closers);
     sockets.attach(() => http.server.apps);
     await store.append([{ type: 'ServerStarted', data: { pid: process.pid, version: VERSION } }]);

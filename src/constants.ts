@@ -126,6 +126,8 @@ export const CloseCode = {
   /** The admin API disabled the account: tokens revoked, logins refused. */
   accountDisabled: 4006,
   rateLimited: 4008,
+  /** A cluster node that cannot follow the event log (it may miss a revocation): reconnect elsewhere. */
+  nodeUnavailable: 1013,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
@@ -194,3 +196,5 @@ export const PG_QUERY_TIMEOUT_MS = 10_000;
 export const PG_POOL_SIZE = 4;
 /** A node that has not read the log to its head for this long fences itself (CLUSTER_FENCE_SECONDS). */
 export const DEFAULT_CLUSTER_FENCE_SECONDS = 10;
+/** How often a cluster node compares its log lag with CLUSTER_FENCE_SECONDS. */
+export const CLUSTER_FENCE_CHECK_MS = 250;

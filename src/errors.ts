@@ -42,6 +42,8 @@ export const ERRORS = {
   account_disabled: { status: 403, message: 'Account disabled', close: CloseCode.accountDisabled },
   // Never an HTTP answer: the status is there because every entry has one.
   kicked: { status: 409, message: 'Disconnected by an administrator', close: CloseCode.kicked },
+  // A cluster node fenced off (it could not follow the event log): clients reconnect elsewhere.
+  node_unavailable: { status: 503, message: 'Server unavailable, reconnect', close: CloseCode.nodeUnavailable },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

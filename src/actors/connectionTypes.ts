@@ -41,7 +41,7 @@ export interface ConnectionInput {
 }
 
 /** Why an authenticated session is ended from outside: revocations, and the admin API's kick and disable. */
-export type RevokeCode = 'token_revoked' | 'session_replaced' | 'token_expired' | 'kicked' | 'account_disabled';
+export type RevokeCode = 'token_revoked' | 'session_replaced' | 'token_expired' | 'kicked' | 'account_disabled' | 'node_unavailable';
 
 export interface ConnectionContext {
   readonly sid: string;

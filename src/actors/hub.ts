@@ -17,6 +17,7 @@ import { ConnectionRegistry } from './registry.js';
 import { Handle } from './connectionHandle.js';
 import type { ConnectionActor, ConnectionHandle } from './connectionHandle.js';
 import { AuthFailure } from '../auth/session.js';
+import { BeaconError, ERRORS } from '../errors.js';
 import type { Session, TokenVerifier } from '../auth/session.js';
 import type { ConnectionPort } from './ports.js';
 import { createActorPool } from './actorPool.js';
@@ -84,6 +85,13 @@ export interface Hub {
   transitionsOf(sid: string): TransitionRecord[];
   /** Ends a user's local subscriptions with `unsubscribed` {channel, reason} (admin: account_disabled); how many. */
   endSubscriptions(userId: number, reason: string): number;
+  /**
+   * Fences this node (a cluster node that cannot follow the log may miss a revocation):
+   * authenticated connections close with 1013 node_unavailable and new ones are refused,
+   * until fence(false).
+   */
+  fence(on: boolean): void;
+  readonly fenced: boolean;
   /** Presence as the bus reported it: for `GET /users` and metrics. */
   presence(): { users: OnlineUserView[]; count: number; connections: number };
   shutdown(): Promise<void>;
@@ -111,6 +119,9 @@ export function createHub(deps: HubDeps): Hub {
   const revoked = createRevocationMemory(clock);
   const transitions = deps.recordTransitions === true ? createTransitionLog(clock) : undefined;
   let draining = false;
+  let fenced = false;
+  /** Sids this node announced up on the bus and not yet down: its own presence entries. */
+  const announced = new Set<string>();
   let drained: (() => void) | undefined;
 
   const guarded = (what: string, fn: () => void): void => {
@@ -125,6 +136,7 @@ export function createHub(deps: HubDeps): Hub {
   /** A connection went down: the audit trail records it, the bus tells presence. */
   function down(closed: EventOf<'ConnectionClosed'>): void {
     deps.append([closed]);
+    announced.delete(closed.data.sid);
     bus.connectionDown(closed);
   }
 
@@ -156,15 +168,20 @@ export function createHub(deps: HubDeps): Hub {
   }
 
   function dropDead(requester: ConnectionActor): number {
-    // Presence entries without a live actor on this server are stale: close them (log and bus).
-    // Scanned first, so the dead closed below (recorded by their own actors) are not counted twice.
-    // A repeated close of one sid changes nothing: the fold ignores the repeat.
+    // Entries this node announced without a live actor here are stale: close them (log and
+    // bus). Only its own: the presence view also holds other nodes' connections, which are
+    // theirs to close (or the reaper's). Scanned first, so the dead closed below (recorded
+    // by their own actors) are not counted twice.
     const stale: Array<EventOf<'ConnectionClosed'>> = [];
-    for (const [sid, userId] of feed.state.sids) {
+    for (const sid of announced) {
+      const userId = feed.state.sids.get(sid) ?? null;
       if (!live.has(sid)) stale.push({ type: 'ConnectionClosed', data: { sid, userId, code: CloseCode.goingAway, reason: 'reconciled' } });
     }
     if (stale.length > 0) deps.append(stale);
-    for (const closed of stale) bus.connectionDown(closed);
+    for (const closed of stale) {
+      announced.delete(closed.data.sid);
+      bus.connectionDown(closed);
+    }
     const dead = live.all().filter((a) => a !== requester && !a.getSnapshot().context.port.isAlive());
     for (const actor of dead) {
       guarded('close', () => actor.getSnapshot().context.port.close(CloseCode.goingAway, DEAD_CONNECTION_REASON));
@@ -186,6 +203,7 @@ export function createHub(deps: HubDeps): Hub {
           data: { sid: context.sid, userId: s.userId, username: s.username, jti: s.jti, transport: context.port.transport },
         };
         deps.append([up]);
+        announced.add(context.sid);
         bus.connectionUp(up);
         logger.info({ sid: context.sid, userId: s.userId, transport: context.port.transport }, 'connection authenticated');
         checkRevoked(self, s.jti);
@@ -200,14 +218,16 @@ export function createHub(deps: HubDeps): Hub {
         if (s === null) return;
         const payload = { from: s.username, data: frame.data.data ?? null, text: frame.data.text ?? null, ts: clock.now() };
         const to = frame.data.to;
-        if (to === undefined) {
-          bus.publish(AUTHENTICATED_TOPIC, 'authenticated_message', payload);
-          return;
-        }
         // The recipient's connections, wherever they are, and the sender's (once, when writing
         // to oneself). The recipient is any registered user, online here or not.
-        const recipientId = deps.users.idOf(to);
-        bus.deliver(recipientId === undefined ? [s.userId] : [s.userId, recipientId], 'authenticated_message', payload);
+        const recipientId = to === undefined ? undefined : deps.users.idOf(to);
+        const sent =
+          to === undefined
+            ? bus.publish(AUTHENTICATED_TOPIC, 'authenticated_message', payload)
+            : bus.deliver(recipientId === undefined ? [s.userId] : [s.userId, recipientId], 'authenticated_message', payload);
+        // A bus that could not carry it (Redis down) says so: the sender hears `unavailable`.
+        const port = context.port;
+        sent?.catch(() => guarded('reply', () => void port.reply('response', { ok: false, code: 'unavailable', message: ERRORS.unavailable.message }, frame.id)));
       },
       sendOnlineUsers: ({ context }, { id }) => {
         const { users, count } = feed.view();
@@ -232,6 +252,8 @@ export function createHub(deps: HubDeps): Hub {
         try {
           return await deps.verifier.verify(input.token);
         } catch (err) {
+          // The log could not be read to check an unknown token: this node cannot tell, another may.
+          if (err instanceof BeaconError && err.code === 'unavailable') throw new AuthFailure('node_unavailable');
           if (!(err instanceof AuthFailure)) logger.warn({ err }, 'token verification failed unexpectedly');
           throw err;
         }
@@ -249,6 +271,13 @@ export function createHub(deps: HubDeps): Hub {
     forget(actor, context, CloseCode.internalError, INTERNAL_ERROR_REASON);
   }
 
+  /** A connection this fenced node will not serve: closed with 1013 before it can authenticate. */
+  function refuseFenced(actor: ConnectionActor): void {
+    const { port } = actor.getSnapshot().context;
+    guarded('close', () => port.close(CloseCode.nodeUnavailable, ERRORS.node_unavailable.message));
+    actor.send({ type: 'SOCKET_CLOSED', code: CloseCode.nodeUnavailable, reason: ERRORS.node_unavailable.message });
+  }
+
   const pool = createActorPool({ logic, timers, onError: evict, ...(transitions === undefined ? {} : { inspect: transitions.observe }) });
 
   return {
@@ -258,6 +287,7 @@ export function createHub(deps: HubDeps): Hub {
       // Starting never ends a connection (every delay is asynchronous); the check keeps it that way.
       if (actor.getSnapshot().status === 'active') live.add(opts.sid, actor);
       if (draining) actor.send({ type: 'SHUTDOWN' });
+      else if (fenced) refuseFenced(actor);
       return new Handle(opts.sid, actor);
     },
 
@@ -273,6 +303,20 @@ export function createHub(deps: HubDeps): Hub {
     sessionsOf: (userId) => live.connectionsOf(userId).length,
 
     transitionsOf: (sid) => transitions?.of(sid) ?? [],
+
+    fence(on) {
+      if (on === fenced) return;
+      fenced = on;
+      logger.warn({ fenced: on }, on ? 'node fenced: closing authenticated connections (1013)' : 'node rejoined: accepting connections');
+      if (!on) return;
+      for (const actor of live.all()) {
+        if (actor.getSnapshot().context.session !== null) actor.send({ type: 'REVOKE', code: 'node_unavailable' });
+        else refuseFenced(actor);
+      }
+    },
+    get fenced() {
+      return fenced;
+    },
 
     presence: () => feed.view(),
     endSubscriptions: (userId, reason) => router.endUser(userId, reason),

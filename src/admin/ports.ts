@@ -21,6 +21,11 @@ export interface AdminLog {
   append(events: readonly BeaconEvent[]): Promise<readonly RecordedEvent[]>;
   read(afterPosition: number, limit: number): Promise<readonly RecordedEvent[]> | readonly RecordedEvent[];
   lastPosition(): number;
+  /**
+   * Reads what other nodes committed up to the head (a cluster): before "unknown user", and
+   * before deciding against a user's tokens, which another node may have just changed.
+   */
+  catchUp(): Promise<void>;
 }
 
 /** One live connection, as GET /admin/connections shows it. */

@@ -73,7 +73,7 @@ export function createAdminRoutes(deps: AdminRoutesDeps): AdminRoutes {
     connections: {
       GET: async (ctx) => {
         const q = query(ctx, (i) => parseWith(connectionsQuery, i));
-        const userId = q.user === undefined ? undefined : service.user(q.user).userId;
+        const userId = q.user === undefined ? undefined : (await service.knownUser(q.user)).userId;
         ctx.reply.json(200, { connections: hub.connections(userId === undefined ? {} : { userId }) });
       },
     },

@@ -21,6 +21,8 @@ export interface AdminServiceDeps {
 
 export interface AdminService {
   user(username: string): AdminUser;
+  /** user(), after reading the log to its head when this node does not know the name (yet). */
+  knownUser(username: string): Promise<AdminUser>;
   /** A channel name of a configured namespace; anything else is 404 unknown_channel. */
   channel(name: string): { name: string; members: boolean };
   disconnect(username: string, reason: string | undefined, audit: AuditData): Promise<{ closed: number }>;
@@ -49,6 +51,16 @@ export function createAdminService(deps: AdminServiceDeps): AdminService {
     return found;
   };
 
+  const knownUser = async (username: string): Promise<AdminUser> => {
+    if (users.byName(username) === undefined) await log.catchUp();
+    return user(username);
+  };
+  /** For decisions on tokens: the user's active token may have just been issued on another node. */
+  const currentUser = async (username: string): Promise<AdminUser> => {
+    await log.catchUp();
+    return user(username);
+  };
+
   const channel = (name: string): { name: string; members: boolean } => {
     const parsed = parseChannelName(name, deps.namespaces);
     if (!parsed.ok) throw new BeaconError('unknown_channel', { message: `Unknown channel ${name}: ${parsed.message}` });
@@ -68,7 +80,7 @@ export function createAdminService(deps: AdminServiceDeps): AdminService {
     if (!target.members) {
       throw new BeaconError('invalid_channel', { message: `${name} is not in a members namespace: membership does not apply` });
     }
-    const u = user(username);
+    const u = await knownUser(username);
     await log.append([{ type, data: { channel: name, userId: u.userId, username: u.username, ...audit } }]);
     counted(type === 'ChannelMemberAdded' ? 'grant' : 'remove');
     return { channel: name, username: u.username, user_id: u.userId, member: type === 'ChannelMemberAdded' };
@@ -76,10 +88,11 @@ export function createAdminService(deps: AdminServiceDeps): AdminService {
 
   return {
     user,
+    knownUser,
     channel,
 
     async disconnect(username, reason, audit) {
-      const u = user(username);
+      const u = await knownUser(username);
       const closed = hub.sessionsOf(u.userId);
       // The hubs close the user's connections (4005) when this commits; even a kick that finds
       // nobody online is in the audit trail.
@@ -89,7 +102,7 @@ export function createAdminService(deps: AdminServiceDeps): AdminService {
     },
 
     async revoke(username, audit) {
-      const u = user(username);
+      const u = await currentUser(username);
       const events = revocationOf(u, audit);
       // The hub closes the sockets holding the token (4001) once the revocation commits.
       if (events.length > 0) await log.append(events);
@@ -98,7 +111,7 @@ export function createAdminService(deps: AdminServiceDeps): AdminService {
     },
 
     async disable(username, audit) {
-      const u = user(username);
+      const u = await currentUser(username);
       // UserDisabled first: the hub closes with 4006 on it, before the revocation's 4001.
       const events: BeaconEvent[] = u.disabled === true ? [] : [{ type: 'UserDisabled', data: { userId: u.userId, username: u.username, ...audit } }];
       const revocations = revocationOf(u, audit);
@@ -109,7 +122,7 @@ export function createAdminService(deps: AdminServiceDeps): AdminService {
     },
 
     async enable(username, audit) {
-      const u = user(username);
+      const u = await currentUser(username);
       if (u.disabled === true) await log.append([{ type: 'UserEnabled', data: { userId: u.userId, username: u.username, ...audit } }]);
       counted('enable');
       return { username: u.username, disabled: false };

@@ -1,6 +1,6 @@
 // The core every other part is built on: the loggers, the JWT key and TLS files from the
 // config, the event log with its projections (SQLite, or PostgreSQL with DATABASE_URL), the
-// hash pool and the auth service.
+// hash pool and the auth service (its login throttle counts in Redis with REDIS_URL).
 
 import { join } from 'node:path';
 import { createAuthService, type AuthService } from '../auth/service.js';
@@ -14,6 +14,9 @@ import { createLoggers, type Logger, type Loggers } from '../log.js';
 import type { EventLog, Projections } from '../ports/index.js';
 import { openEventStore } from '../store/index.js';
 import { openPostgresLog } from '../store/postgres/index.js';
+import { createRedisThrottle } from '../bus/redis/index.js';
+import type { AsyncThrottle } from '../auth/throttle.js';
+import { LOGIN_FAILURES_PER_ACCOUNT, LOGIN_FAILURES_PER_ADDRESS, LOGIN_THROTTLE_WINDOW_SECONDS } from '../constants.js';
 import type { Closers } from './closers.js';
 
 export interface CoreOptions {
@@ -75,6 +78,7 @@ export async function buildCore(options: CoreOptions, closers: Closers): Promise
   closers.add({ name: 'event log', close: () => store.close() });
   const hasher = createPasswordHasher({ workers: config.HASH_WORKERS, ...options.hasher });
   closers.add({ name: 'hash pool', close: () => hasher.close() });
+  const throttles = config.REDIS_URL === undefined ? undefined : await sharedThrottles(config.REDIS_URL, loggers.auth, closers);
   const auth = createAuthService({
     log: store,
     projections: store,
@@ -84,6 +88,17 @@ export async function buildCore(options: CoreOptions, closers: Closers): Promise
     ids,
     tokenTtlSeconds: config.TOKEN_TTL_SECONDS,
     logger: loggers.auth,
+    ...(throttles === undefined ? {} : { throttles }),
   });
   return { config, ownsLoggers: options.loggers === undefined, clock, ids, loggers, log, jwtSource: jwt.source, adminKey, tls, store, hasher, auth, pruned: store.pruneBlacklist() };
+}
+
+/** A cluster's login throttles: every node counts the same failures (Redis down: logins 503). */
+async function sharedThrottles(url: string, logger: Logger, closers: Closers): Promise<{ account: AsyncThrottle; address: AsyncThrottle }> {
+  const window = LOGIN_THROTTLE_WINDOW_SECONDS;
+  const account = await createRedisThrottle({ name: 'account', rule: { limit: LOGIN_FAILURES_PER_ACCOUNT, windowSeconds: window }, redis: { url, logger } });
+  closers.add({ name: 'login throttle (account)', close: () => account.close() });
+  const address = await createRedisThrottle({ name: 'address', rule: { limit: LOGIN_FAILURES_PER_ADDRESS, windowSeconds: window }, redis: { url, logger } });
+  closers.add({ name: 'login throttle (address)', close: () => address.close() });
+  return { account, address };
 }

@@ -1,13 +1,12 @@
-// The realtime side: the bus (in-process), the channel service over its history (SQLite,
-// DATA_DIR/channels.db), the hub of connection actors following the log's commits, and the
-// /ws and Socket.IO endpoints mounted on every HTTP app. Topic broadcasts reach the
-// transports once their apps exist (attach).
+// The realtime side: the bus and the channel history (shared.ts: in-process and SQLite, or
+// Redis), the channel service over them, the hub of connection actors following the log's
+// commits, and the /ws and Socket.IO endpoints mounted on every HTTP app. Topic broadcasts
+// reach the transports once their apps exist (attach).
 
-import { join } from 'node:path';
 import type { TemplatedApp } from 'uWebSockets.js';
-import { CHANNELS_DB_FILE, createChannelService, openSqliteHistory, type ChannelHistory, type ChannelService } from '../channels/index.js';
+import { createChannelService, type ChannelHistory, type ChannelService } from '../channels/index.js';
 import { createHub, type Hub } from '../actors/index.js';
-import { createInProcessBus } from '../bus/index.js';
+import { openShared, type Shared } from './shared.js';
 import { composeBroadcasters, createSocketIoServer, mountWebSocket, serveSocketIo, socketIoBroadcaster, uwsBroadcaster } from '../transports/index.js';
 import type { Bus } from '../ports/index.js';
 import type { Closers } from './closers.js';
@@ -15,6 +14,8 @@ import type { Core } from './core.js';
 
 export interface Sockets {
   readonly bus: Bus;
+  /** Redis, when this node is part of a cluster (health and metrics read it). */
+  readonly redis: Shared['redis'];
   readonly hub: Hub;
   /** Channels: what the hub's router and the admin API publish and read through. */
   readonly channels: ChannelService;
@@ -24,21 +25,18 @@ export interface Sockets {
   attach(apps: () => readonly TemplatedApp[]): void;
 }
 
-export function buildSockets(core: Core, closers: Closers, opts: { wrapHistory?: (h: ChannelHistory) => ChannelHistory } = {}): Sockets {
+export async function buildSockets(core: Core, closers: Closers, opts: { wrapHistory?: (h: ChannelHistory) => ChannelHistory } = {}): Promise<Sockets> {
   const { config, clock, loggers, store, auth } = core;
-  const bus = createInProcessBus({ onError: (err) => loggers.websocket.warn({ err }, 'bus listener failed') });
-  const history = openSqliteHistory({
-    path: join(config.DATA_DIR, CHANNELS_DB_FILE),
-    clock,
-    onError: (err) => loggers.websocket.error({ err }, 'channel history failed'),
-  });
+  const shared = await openShared(core);
+  const { bus, history } = shared;
   const channels = createChannelService({
     history: opts.wrapHistory?.(history) ?? history,
     namespaces: config.CHANNEL_NAMESPACES,
+    historyPublishes: shared.historyPublishes,
     bus,
     memberships: () => store.projections().memberships,
     timers: { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout) },
-    keptByNamespace: () => history.keptByNamespace(),
+    ...(shared.keptByNamespace === undefined ? {} : { keptByNamespace: shared.keptByNamespace }),
   });
   const hub = createHub({
     bus,
@@ -84,6 +82,7 @@ export function buildSockets(core: Core, closers: Closers, opts: { wrapHistory?:
   });
   return {
     bus,
+    redis: shared.redis,
     hub,
     channels,
     mount(app) {

@@ -15,9 +15,9 @@ import type { UserRecord } from '../events/index.js';
 import type { Logger } from '../log.js';
 import type { EventLog, Projections } from '../ports/index.js';
 import { assertActive, decide, type AuthCommand } from './decider.js';
-import type { Session, TokenVerifier } from './session.js';
+import { AuthFailure, type Session, type TokenVerifier } from './session.js';
 import { needsRehash, storedHashScheme, type PasswordHasher } from './passwords.js';
-import { createThrottle } from './throttle.js';
+import { asyncThrottle, createThrottle, type AsyncThrottle } from './throttle.js';
 import type { TokenSigner } from './tokens.js';
 
 export interface PublicUser {
@@ -56,6 +56,8 @@ export interface AuthDeps {
   ids: IdSource;
   tokenTtlSeconds: number;
   logger: Logger;
+  /** Shared login throttles (a cluster: counts in Redis); default in-memory ones for this process. */
+  throttles?: { account: AsyncThrottle; address: AsyncThrottle };
 }
 
 export function createAuthService(deps: AuthDeps): AuthService {
@@ -67,16 +69,12 @@ export function createAuthService(deps: AuthDeps): AuthService {
     if (events.length > 0) await log.append(events);
     return events.length;
   };
-  const accountThrottle = createThrottle(
-    { limit: LOGIN_FAILURES_PER_ACCOUNT, windowSeconds: LOGIN_THROTTLE_WINDOW_SECONDS },
-    clock,
-    LOGIN_THROTTLE_MAX_KEYS,
-  );
-  const addressThrottle = createThrottle(
-    { limit: LOGIN_FAILURES_PER_ADDRESS, windowSeconds: LOGIN_THROTTLE_WINDOW_SECONDS },
-    clock,
-    LOGIN_THROTTLE_MAX_KEYS,
-  );
+  const accountThrottle =
+    deps.throttles?.account ??
+    asyncThrottle(createThrottle({ limit: LOGIN_FAILURES_PER_ACCOUNT, windowSeconds: LOGIN_THROTTLE_WINDOW_SECONDS }, clock, LOGIN_THROTTLE_MAX_KEYS));
+  const addressThrottle =
+    deps.throttles?.address ??
+    asyncThrottle(createThrottle({ limit: LOGIN_FAILURES_PER_ADDRESS, windowSeconds: LOGIN_THROTTLE_WINDOW_SECONDS }, clock, LOGIN_THROTTLE_MAX_KEYS));
   const metrics = { loginsOk: 0, loginsFailed: 0, loginsThrottled: 0 };
   // Names and ids promised to registrations whose hash is still being computed.
   const reservedNames = new Set<string>();
@@ -119,8 +117,16 @@ export function createAuthService(deps: AuthDeps): AuthService {
   const verify = async (token: string): Promise<Session> => {
     const claims = await signer.verify(token);
     // Any token but the user's one active token is refused, even one whose revocation is
-    // still being committed (a newer login is already the active token).
-    assertActive(state(), claims.user_id, claims.jti);
+    // still being committed (a newer login is already the active token). A token this node
+    // does not know may have been issued by another node a moment ago: read the log to its
+    // head once and look again (read-your-writes across nodes; immediate for one node).
+    try {
+      assertActive(state(), claims.user_id, claims.jti);
+    } catch (err) {
+      if (!(err instanceof AuthFailure)) throw err;
+      await log.catchUp();
+      assertActive(state(), claims.user_id, claims.jti);
+    }
     return { username: claims.username, userId: claims.user_id, jti: claims.jti, exp: claims.exp };
   };
 
@@ -130,6 +136,8 @@ export function createAuthService(deps: AuthDeps): AuthService {
     users: () => state().users.byId.values(),
 
     async register(username, password) {
+      // Another node may have registered this name, or the next id, a moment ago.
+      await log.catchUp();
       const { users } = state();
       if (users.byName.has(username) || reservedNames.has(username)) throw new BeaconError('username_taken');
       reservedNames.add(username);
@@ -148,12 +156,15 @@ export function createAuthService(deps: AuthDeps): AuthService {
     async login(username, password, address) {
       const accountKey = `u:${username}`;
       const addressKey = `a:${address}`;
-      const wait = Math.max(accountThrottle.retryAfter(accountKey), addressThrottle.retryAfter(addressKey));
+      const waits = await Promise.all([accountThrottle.retryAfter(accountKey), addressThrottle.retryAfter(addressKey)]);
+      const wait = Math.max(...waits);
       if (wait > 0) {
         metrics.loginsThrottled++;
         logger.warn({ username, address, retryAfter: wait }, 'login throttled');
         throw new BeaconError('rate_limited', { retryAfter: wait });
       }
+      // A name registered on another node a moment ago: read the log to its head before "unknown".
+      if (!state().users.byName.has(username)) await log.catchUp();
       const user = state().users.byName.get(username);
       if (user !== undefined && storedHashScheme(user.passwordHash) === undefined) {
         // Fails closed below (verify answers false); the hash itself is never logged.
@@ -162,15 +173,14 @@ export function createAuthService(deps: AuthDeps): AuthService {
       // Unknown names cost one real hash verification too, and get the identical answer.
       const ok = user === undefined ? await hasher.verifyDummy(password) : await hasher.verify(user.passwordHash, password);
       if (user === undefined || !ok) {
-        accountThrottle.fail(accountKey);
-        addressThrottle.fail(addressKey);
+        await Promise.all([accountThrottle.fail(accountKey), addressThrottle.fail(addressKey)]);
         metrics.loginsFailed++;
         const reason = user === undefined ? 'unknown_user' : 'bad_password';
         logger.info({ username, address, reason }, 'login failed');
         await run({ type: 'FailLogin', data: { username, userId: user?.userId ?? null, address, reason } });
         throw new BeaconError('invalid_credentials');
       }
-      accountThrottle.reset(accountKey);
+      await accountThrottle.reset(accountKey);
       await rehashIfNeeded(user, password);
       const userId = user.userId;
       return serialised(userId, async () => {

@@ -60,3 +60,21 @@ export function createThrottle(rule: ThrottleRule, clock: Clock, maxKeys: number
     size: () => entries.size,
   };
 }
+
+/**
+ * The throttle as the auth service awaits it: the in-memory one answers at once, a shared
+ * one (Redis, for a cluster) after a round trip, and rejects `unavailable` when it cannot.
+ */
+export interface AsyncThrottle {
+  retryAfter(key: string): Promise<number>;
+  fail(key: string): Promise<void>;
+  reset(key: string): Promise<void>;
+}
+
+export function asyncThrottle(throttle: Throttle): AsyncThrottle {
+  return {
+    retryAfter: async (key) => throttle.retryAfter(key),
+    fail: async (key) => throttle.fail(key),
+    reset: async (key) => throttle.reset(key),
+  };
+}

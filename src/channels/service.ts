@@ -25,6 +25,12 @@ export interface ChannelServiceDeps {
   memberships(): MembershipsState;
   timers: Timers;
   presenceWindowMs?: number;
+  /**
+   * The history itself hands each publication to the bus as it writes it (Redis: in the
+   * append script, so every node hears one channel in offset order); then the service must
+   * not publish it a second time.
+   */
+  historyPublishes?: boolean;
   /** Kept publications per namespace, when the history binding can count them. */
   keptByNamespace?(): Map<string, number>;
 }
@@ -94,12 +100,14 @@ export function createChannelService(deps: ChannelServiceDeps): ChannelService {
       return history.append(channel.name, { from, data: data ?? null }, retentionOf(policy)).then((publication) => {
         stats.publications.set(channel.namespace, (stats.publications.get(channel.namespace) ?? 0) + 1);
         written?.(publication);
-        bus.publishChannel(publication);
+        if (deps.historyPublishes !== true) bus.publishChannel(publication);
         return publication;
       });
     },
 
     async recover(channel, since) {
+      // Hearing the channel first: what is published after the read below reaches the buffer.
+      await bus.channelReady?.(channel.name);
       if (since === undefined) return notRecovered(await history.head(channel.name));
       const recovery = await history.since(channel.name, since);
       const counts = stats.recoveries.get(channel.namespace) ?? { recovered: 0, notRecovered: 0 };

@@ -42,8 +42,11 @@ export interface Bus {
   /** An authenticated connection of this node: everyone's presence hears it. */
   connectionUp(change: EventOf<'ConnectionAuthenticated'>): void;
   connectionDown(change: EventOf<'ConnectionClosed'>): void;
-  /** A broadcast to `topic` on every node. */
-  publish(topic: string, event: string, data: unknown): void;
+  /**
+   * A broadcast to `topic` on every node. A binding that can fail (Redis) answers a promise
+   * that rejects `unavailable`: the sender is told, nothing is half-delivered in silence.
+   */
+  publish(topic: string, event: string, data: unknown): void | Promise<void>;
   /**
    * A broadcast to this node's subscribers of `topic` only: for announcements every node
    * derives itself from what the bus carries (the coalesced presence feed), which would
@@ -51,11 +54,17 @@ export interface Bus {
    */
   announce(topic: string, event: string, data: unknown): void;
   /** A directed message to every connection of these users, on any node. */
-  deliver(userIds: readonly number[], event: string, data: unknown): void;
+  deliver(userIds: readonly number[], event: string, data: unknown): void | Promise<void>;
   /** A written publication, to every node's listeners; callers hand them over in offset order. */
   publishChannel(publication: Publication): void;
   /** A subscription of this node's began or ended: every node's channel presence hears it. */
   subscriptionChanged(change: SubscriptionChange): void;
+  /**
+   * Settles once this node hears every publication of `channel` written from now on (after
+   * its first local subscription's `up`); the history is read only then, or a publication
+   * between the read and the subscription would be lost. Absent: at once (one node).
+   */
+  channelReady?(channel: string): Promise<void>;
   /** Returns the unsubscribe. */
   listen(listener: BusListener): () => void;
   close(): Promise<void>;

@@ -20,6 +20,11 @@ export interface RedisKeys {
   readonly userCounts: string;
   /** Counter ordering presence transitions, so a snapshot and the stream line up. */
   readonly presenceSeq: string;
+  /** Pub/sub channel of channel-subscription changes (channel presence). */
+  readonly channelPresenceChannel: string;
+  /** Prefix of each node's hash of `<sid> <channel>` -> SubscriptionChange (JSON). */
+  readonly channelNodePrefix: string;
+  channelNode(nodeId: string): string;
   /** A channel's history stream and its meta hash (epoch, offset, last ts). */
   historyStream(channel: string): string;
   historyMeta(channel: string): string;
@@ -38,6 +43,9 @@ export function redisKeys(prefix: string = REDIS_KEY_PREFIX): RedisKeys {
     node: (nodeId) => `${prefix}presence:node:${nodeId}`,
     userCounts: `${prefix}presence:users`,
     presenceSeq: `${prefix}presence:seq`,
+    channelPresenceChannel: `${prefix}chpresence`,
+    channelNodePrefix: `${prefix}chpresence:node:`,
+    channelNode: (nodeId) => `${prefix}chpresence:node:${nodeId}`,
     historyStream: (channel) => `${prefix}h:{${channel}}:s`,
     historyMeta: (channel) => `${prefix}h:{${channel}}:m`,
     historySecret: `${prefix}h:secret`,

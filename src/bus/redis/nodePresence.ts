@@ -35,6 +35,8 @@ export interface NodePresenceOptions {
   nodeId: string;
   deadlineMs: number;
   logger: RedisLogger;
+  /** Told after each registration of the whole set (what else the node keeps per node follows it). */
+  onSynced?(): void;
   /** Told when a heartbeat reaped dead nodes. */
   onReaped?(nodes: number): void;
 }
@@ -62,6 +64,7 @@ export function createNodePresence(options: NodePresenceOptions): NodePresence {
     const run = presenceSync(cmd, [keys.nodes, nodeKey, keys.userCounts, keys.presenceSeq], args)
       .then(() => {
         registered = true;
+        options.onSynced?.();
       })
       .catch((err: unknown) => {
         registered = false;
@@ -118,7 +121,7 @@ export function createNodePresence(options: NodePresenceOptions): NodePresence {
     async beat(reap) {
       if (!connected()) return;
       if (!registered) return sync();
-      const args = [nodeId, options.deadlineMs, reap ? 1 : 0, keys.presenceChannel, CloseCode.goingAway, NODE_LOST_REASON, keys.nodePrefix];
+      const args = [nodeId, options.deadlineMs, reap ? 1 : 0, keys.presenceChannel, CloseCode.goingAway, NODE_LOST_REASON, keys.nodePrefix, keys.channelNodePrefix];
       try {
         const result = await presenceHeartbeat(cmd, [keys.nodes, keys.userCounts, keys.presenceSeq], args);
         if (result === -1) return unsynced();

@@ -119,7 +119,8 @@ return 1
  * own (their connections removed and counted down, each change published once: the script
  * runs alone, so a second reaper finds nothing left). Node hashes are addressed by prefix,
  * which is fine on one Redis (not a Redis Cluster). KEYS: nodes, counts, seq.
- * ARGV: node, deadline ms, reap (1/0), channel, code, reason, node hash prefix.
+ * ARGV: node, deadline ms, reap (1/0), channel, code, reason, node hash prefix, and
+ * optionally the prefix of the nodes' channel subscription hashes.
  * Returns -1 when this node is not registered (it must sync), else how many nodes it reaped.
  */
 export const presenceHeartbeat = defineScript(`${HELPERS}
@@ -135,6 +136,8 @@ for _, node in ipairs(dead) do
     counted_down(ARGV[4], KEYS[2], KEYS[3], node, have[i], have[i + 1], ARGV[5], ARGV[6])
   end
   redis.call('DEL', key)
+  -- The dead node's channel subscriptions go with it (the others drop them with its connections).
+  if ARGV[8] then redis.call('DEL', ARGV[8] .. node) end
   redis.call('ZREM', KEYS[1], node)
 end
 flush(ARGV[4], KEYS[3])

@@ -8,7 +8,9 @@ import type { Redis } from 'ioredis';
 import { REDIS_HEARTBEAT_MS, REDIS_PRESENCE_DEADLINE_MS } from '../../constants.js';
 import { systemClock, type Clock } from '../../clock.js';
 import { BeaconError } from '../../errors.js';
-import type { BusListener, PresenceChange } from '../../ports/index.js';
+import { channelTopic, type Publication } from '../../channels/index.js';
+import type { BusListener, PresenceChange, SubscriptionChange } from '../../ports/index.js';
+import { createChannelPresence } from './channelPresence.js';
 import { commandConnection, connectOrFail, reportErrors, subscriberConnection, unavailable } from './connection.js';
 import { createClusterView } from './clusterView.js';
 import { decodeMessage, encodeMessage, redisKeys } from './keys.js';
@@ -19,6 +21,9 @@ import { createSubscriptions } from './subscriptions.js';
 import type { RedisBus, RedisBusOptions } from './redisBusTypes.js';
 
 export type { RedisBus, RedisBusOptions, RedisBusStats } from './redisBusTypes.js';
+
+/** What a subscribed pub/sub channel carries: a bus topic, a user's messages, or a channel's publications. */
+type Route = { topic: string } | { userId: number } | { channel: string };
 
 export async function createRedisBus(options: RedisBusOptions): Promise<RedisBus> {
   const nodeId = options.nodeId ?? randomUUID();
@@ -32,7 +37,7 @@ export async function createRedisBus(options: RedisBusOptions): Promise<RedisBus
   const listeners = new Set<BusListener>();
   const subs = createSubscriptions(sub, logger);
   /** Pub/sub channel -> what it carries, for the channels this node subscribes to. */
-  const routes = new Map<string, { topic: string } | { userId: number }>();
+  const routes = new Map<string, Route>();
   const connectionTopics = options.connectionTopics ?? [];
   let closed = false;
 
@@ -47,12 +52,18 @@ export async function createRedisBus(options: RedisBusOptions): Promise<RedisBus
   };
   const toPresence = (change: PresenceChange): void => each((l) => l.presence?.(change));
   const toTopic = (topic: string, event: string, data: unknown): void => each((l) => l.topic?.(topic, event, data));
+  const toSubscription = (change: SubscriptionChange): void => each((l) => l.subscription?.(change));
+  const channels = createChannelPresence({ cmd, sub, keys, nodeId, logger, emit: toSubscription });
 
   const view = createClusterView({
     nodeId,
     clock,
     graceMs: deadlineMs,
-    emit: toPresence,
+    emit: (change) => {
+      // A connection of another node gone (closed, or its node reaped): its subscriptions too.
+      if (change.type === 'ConnectionClosed') channels.connectionLost(change.data.sid);
+      toPresence(change);
+    },
     onBad: (raw) => logger.warn({ raw }, 'malformed presence entry ignored'),
     onGap: () => {
       logger.warn({ nodeId }, 'presence changes were lost; re-reading the cluster presence');
@@ -60,7 +71,15 @@ export async function createRedisBus(options: RedisBusOptions): Promise<RedisBus
     },
   });
   const counters = { published: 0, received: 0, refused: 0, reaped: 0, rebases: 0 };
-  const presence = createNodePresence({ cmd, keys, nodeId, deadlineMs, logger, onReaped: (n) => void (counters.reaped += n) });
+  const presence = createNodePresence({
+    cmd,
+    keys,
+    nodeId,
+    deadlineMs,
+    logger,
+    onReaped: (n) => void (counters.reaped += n),
+    onSynced: () => void channels.sync(),
+  });
 
   // ---- health
   /** Since when the command connection has been up without a break (reaping waits a deadline). */
@@ -89,6 +108,8 @@ export async function createRedisBus(options: RedisBusOptions): Promise<RedisBus
         view.rebase(parseSnapshot(reply, (raw) => logger.warn({ raw }, 'malformed presence entry ignored')));
         counters.rebases++;
       })
+      // After the connections: a subscription is never known before its connection.
+      .then(() => channels.rebase())
       .catch((err: unknown) => logger.warn({ err, nodeId }, 'redis presence snapshot failed'))
       .finally(() => {
         rebasing = undefined;
@@ -100,13 +121,17 @@ export async function createRedisBus(options: RedisBusOptions): Promise<RedisBus
 
   sub.on('message', (channel: string, raw: string) => {
     if (channel === keys.presenceChannel) return view.message(raw);
+    if (channel === keys.channelPresenceChannel) return channels.message(raw);
     const route = routes.get(channel);
     if (route === undefined) return;
     counters.received++;
     const message = decodeMessage(raw);
     if (message === undefined) return logger.warn({ channel }, 'malformed bus message ignored');
     if ('topic' in route) toTopic(route.topic, message.event, message.data);
-    else each((l) => l.users?.([route.userId], message.event, message.data));
+    else if ('channel' in route) {
+      // Nodes write these (the history's append script, publishChannel): trusted, in offset order.
+      if (message.event === 'publication') each((l) => l.publication?.(message.data as Publication));
+    } else each((l) => l.users?.([route.userId], message.event, message.data));
   });
   // ioredis reconnects by itself; its errors are reported once per outage.
   reportErrors(cmd, logger, 'command', { nodeId });
@@ -158,7 +183,7 @@ export async function createRedisBus(options: RedisBusOptions): Promise<RedisBus
   lastHealthy = true;
 
   // ---- fan-out
-  const join = (channel: string, route: { topic: string } | { userId: number }): Promise<void> => {
+  const join = (channel: string, route: Route): Promise<void> => {
     routes.set(channel, route);
     return subs.acquire(channel);
   };
@@ -217,14 +242,19 @@ export async function createRedisBus(options: RedisBusOptions): Promise<RedisBus
       const message = encodeMessage(event, data);
       return guarded('deliver', () => Promise.all([...new Set(userIds)].map((id) => send(keys.user(id), message))));
     },
-    // Channels are not carried between nodes yet: refused (answered `unavailable`) rather
-    // than delivered to this node's subscribers alone.
-    publishChannel() {
-      throw new BeaconError('unavailable', { message: 'Channels are not carried by the Redis bus yet' });
+    // For a history that does not publish in its append script; callers keep offset order.
+    publishChannel: (publication) =>
+      guarded('publication', () => send(keys.topic(channelTopic(publication.channel)), encodeMessage('publication', publication))),
+    subscriptionChanged(change) {
+      if (closed) return;
+      // A channel's publications are heard while this node has a local subscriber of it.
+      const pubsub = keys.topic(channelTopic(change.channel));
+      if (change.kind === 'up') void join(pubsub, { channel: change.channel });
+      else void leave(pubsub);
+      channels.local(change);
+      toSubscription(change);
     },
-    subscriptionChanged() {
-      throw new BeaconError('unavailable', { message: 'Channels are not carried by the Redis bus yet' });
-    },
+    channelReady: (channel) => subs.pending(keys.topic(channelTopic(channel))) ?? Promise.resolve(),
     join: (topic) => join(keys.topic(topic), { topic }),
     leave: (topic) => leave(keys.topic(topic)),
     healthy,
@@ -233,12 +263,11 @@ export async function createRedisBus(options: RedisBusOptions): Promise<RedisBus
     listen(listener) {
       listeners.add(listener);
       // Presence heard before this listener came (the snapshot at start) is told to it now.
-      for (const known of [...presence.current(), ...view.current()]) {
-        try {
-          listener.presence?.(known);
-        } catch (err) {
-          logger.warn({ err }, 'bus listener failed');
-        }
+      try {
+        for (const known of [...presence.current(), ...view.current()]) listener.presence?.(known);
+        for (const known of [...channels.current()]) listener.subscription?.(known);
+      } catch (err) {
+        logger.warn({ err }, 'bus listener failed');
       }
       return () => void listeners.delete(listener);
     },
@@ -251,6 +280,7 @@ export async function createRedisBus(options: RedisBusOptions): Promise<RedisBus
       if (closed) return;
       stop();
       try {
+        await channels.leave();
         await presence.leave();
       } catch (err) {
         logger.warn({ err, nodeId }, 'redis presence leave failed; the others will reap this node');
