@@ -130,17 +130,21 @@ async function childNode(id: string, dir: string, host: string, extra: Record<st
 }
 
 /**
- * Terminates every node's LISTEN connection and waits until the backends are gone: a commit
- * made right after reaches no node by notification, only by a node's own catch-up.
+ * Waits until `expected` LISTEN connections are up (one per node: a killed one comes back
+ * after a retry delay), then terminates them and waits until the backends are gone: a
+ * commit made right after reaches no node by notification, only by a node's own catch-up.
  * Resolves with how many were killed.
  */
-export async function killListeners(databaseUrl: string): Promise<number> {
+export async function killListeners(databaseUrl: string, expected: number): Promise<number> {
   const client = new pg.Client({ connectionString: databaseUrl });
+  const listeners = "FROM pg_stat_activity WHERE query LIKE 'LISTEN%' AND datname = current_database() AND pid <> pg_backend_pid()";
   await client.connect();
   try {
-    const killed = await client.query<{ n: number }>(
-      "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 5000))::int AS n FROM pg_stat_activity WHERE query LIKE 'LISTEN%' AND datname = current_database() AND pid <> pg_backend_pid()",
-    );
+    await eventually(`${expected} LISTEN connections up`, 5_000, async () => {
+      const up = await client.query<{ n: number }>(`SELECT count(*)::int AS n ${listeners}`);
+      return (up.rows[0]?.n ?? 0) >= expected ? true : undefined;
+    });
+    const killed = await client.query<{ n: number }>(`SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 5000))::int AS n ${listeners}`);
     return killed.rows[0]?.n ?? 0;
   } finally {
     await client.end();
