@@ -96,7 +96,7 @@ describe('cluster channels', { skip: clusterSkip, timeout: 60_000 }, () => {
     const eve = await connect(b, (await user(b, 'cp_eve')).token);
 
     const first = await subscribed(danaA, 'room:pres');
-    assert.ok(Array.isArray(first.presence));
+    assert.ok((first.presence.users as Array<{ username: string }>).some((u) => u.username === 'cp_dana'), JSON.stringify(first.presence));
     await within(watcher.next('join', (d) => d.username === 'cp_dana'), WAIT_MS, 'join of dana on node C');
     await subscribed(danaB, 'room:pres');
     await subscribed(eve, 'room:pres');

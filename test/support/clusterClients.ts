@@ -42,7 +42,7 @@ export async function connect(node: ClusterNode, token: string): Promise<TestCli
 
 /** A request's direct reply, bounded. */
 export function ask(client: TestClient, event: string, data?: unknown): Promise<Frame> {
-  return within(client.request(event, data), WAIT_MS, `${event} reply`);
+  return within(client.request(event, data), WAIT_MS, `${event} ${JSON.stringify(data ?? null).slice(0, 80)} reply`);
 }
 
 /** The next `user_status` of `username` with `status` this client gets. */
