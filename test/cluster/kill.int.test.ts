@@ -42,6 +42,7 @@ describe('SIGKILL of a cluster node', { skip: clusterSkip, timeout: 120_000 }, (
 
     // The reader follows a channel a publisher on A keeps publishing to, across the kill.
     const publisher = await connect(a, (await user(a, 'k_pub')).token);
+    await subscribed(publisher, 'room:feed');
     const start = await subscribed(readerB, 'room:feed');
     let sent = 0;
     const acked: number[] = [];
