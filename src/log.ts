@@ -41,6 +41,8 @@ export interface LogOptions {
   stdout: boolean;
   /** Where stdout lines go; on a terminal (the default when stdout is a TTY) readable, not JSON. */
   console?: { write(text: string): unknown; isTTY?: boolean };
+  /** A cluster node's NODE_ID, on every line (which node said it, once the logs are merged). */
+  node?: string;
 }
 
 export function createLoggers(options: LogOptions): Loggers {
@@ -64,7 +66,7 @@ export function createLoggers(options: LogOptions): Loggers {
         name,
         level: options.level,
         redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-        base: { pid: process.pid },
+        base: options.node === undefined ? { pid: process.pid } : { pid: process.pid, node: options.node },
         timestamp: pino.stdTimeFunctions.isoTime,
       },
       pino.multistream(streams),

@@ -213,6 +213,8 @@ export function createChannelRouter(deps: { channels: ChannelService; bus: Bus; 
     if (current(context.sid, name) === undefined) return refuse(context, 'not_subscribed', frame.id);
     if (frame.type === 'channel_presence') {
       if (!parsed.policy.presence) return refuse(context, 'permission_denied', frame.id, 'This namespace keeps no presence');
+      // The cluster's presence cannot be kept current without the bus: no stale answer.
+      if (bus.healthy?.() === false) return refuse(context, 'unavailable', frame.id);
       const view = channels.presenceOf(name);
       return guarded(() => context.port.reply('channel_presence', view, frame.id));
     }

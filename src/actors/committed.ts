@@ -24,6 +24,14 @@ export function applyCommitted(events: readonly RecordedEvent[], deps: { live: C
       case 'UserKicked':
         for (const actor of live.connectionsOf(event.data.userId)) actor.send({ type: 'REVOKE', code: 'kicked' });
         break;
+      case 'LoginSucceeded':
+        // One active token per user, whatever the order two nodes' logins committed in: a node
+        // that decided a login against a view without the other's has revoked only the token
+        // it knew, so every live connection of the user on another token is replaced here.
+        for (const actor of live.connectionsOf(event.data.userId)) {
+          if (actor.getSnapshot().context.session?.jti !== event.data.jti) actor.send({ type: 'REVOKE', code: 'session_replaced' });
+        }
+        break;
       case 'TokenRevoked': {
         const code = revoked.remember(event.data.jti, event.data.reason);
         for (const actor of live.holdersOf(event.data.jti)) actor.send({ type: 'REVOKE', code });

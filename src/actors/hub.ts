@@ -27,6 +27,7 @@ import type { Timers } from './presenceFeed.js';
 import type { OnlineUserView } from './presence.js';
 import type { ChannelService } from '../channels/index.js';
 import { createChannelRouter, refusingRouter } from './channelRouter.js';
+import { createFencing } from './fencing.js';
 
 /**
  * Topic of every authenticated connection. Presence is not public information, so
@@ -119,9 +120,6 @@ export function createHub(deps: HubDeps): Hub {
   const revoked = createRevocationMemory(clock);
   const transitions = deps.recordTransitions === true ? createTransitionLog(clock) : undefined;
   let draining = false;
-  let fenced = false;
-  /** Sids this node announced up on the bus and not yet down: its own presence entries. */
-  const announced = new Set<string>();
   let drained: (() => void) | undefined;
 
   const guarded = (what: string, fn: () => void): void => {
@@ -136,7 +134,6 @@ export function createHub(deps: HubDeps): Hub {
   /** A connection went down: the audit trail records it, the bus tells presence. */
   function down(closed: EventOf<'ConnectionClosed'>): void {
     deps.append([closed]);
-    announced.delete(closed.data.sid);
     bus.connectionDown(closed);
   }
 
@@ -168,20 +165,17 @@ export function createHub(deps: HubDeps): Hub {
   }
 
   function dropDead(requester: ConnectionActor): number {
-    // Entries this node announced without a live actor here are stale: close them (log and
-    // bus). Only its own: the presence view also holds other nodes' connections, which are
+    // This node's presence entries without a live actor here are stale: close them (log and
+    // bus). Only its own: a cluster's view also holds other nodes' connections, which are
     // theirs to close (or the reaper's). Scanned first, so the dead closed below (recorded
     // by their own actors) are not counted twice.
     const stale: Array<EventOf<'ConnectionClosed'>> = [];
-    for (const sid of announced) {
-      const userId = feed.state.sids.get(sid) ?? null;
-      if (!live.has(sid)) stale.push({ type: 'ConnectionClosed', data: { sid, userId, code: CloseCode.goingAway, reason: 'reconciled' } });
+    for (const [sid, userId] of feed.state.sids) {
+      if (live.has(sid) || bus.ownsConnection?.(sid) === false) continue;
+      stale.push({ type: 'ConnectionClosed', data: { sid, userId, code: CloseCode.goingAway, reason: 'reconciled' } });
     }
     if (stale.length > 0) deps.append(stale);
-    for (const closed of stale) {
-      announced.delete(closed.data.sid);
-      bus.connectionDown(closed);
-    }
+    for (const closed of stale) bus.connectionDown(closed);
     const dead = live.all().filter((a) => a !== requester && !a.getSnapshot().context.port.isAlive());
     for (const actor of dead) {
       guarded('close', () => actor.getSnapshot().context.port.close(CloseCode.goingAway, DEAD_CONNECTION_REASON));
@@ -203,7 +197,6 @@ export function createHub(deps: HubDeps): Hub {
           data: { sid: context.sid, userId: s.userId, username: s.username, jti: s.jti, transport: context.port.transport },
         };
         deps.append([up]);
-        announced.add(context.sid);
         bus.connectionUp(up);
         logger.info({ sid: context.sid, userId: s.userId, transport: context.port.transport }, 'connection authenticated');
         checkRevoked(self, s.jti);
@@ -271,13 +264,7 @@ export function createHub(deps: HubDeps): Hub {
     forget(actor, context, CloseCode.internalError, INTERNAL_ERROR_REASON);
   }
 
-  /** A connection this fenced node will not serve: closed with 1013 before it can authenticate. */
-  function refuseFenced(actor: ConnectionActor): void {
-    const { port } = actor.getSnapshot().context;
-    guarded('close', () => port.close(CloseCode.nodeUnavailable, ERRORS.node_unavailable.message));
-    actor.send({ type: 'SOCKET_CLOSED', code: CloseCode.nodeUnavailable, reason: ERRORS.node_unavailable.message });
-  }
-
+  const fencing = createFencing({ logger, guarded });
   const pool = createActorPool({ logic, timers, onError: evict, ...(transitions === undefined ? {} : { inspect: transitions.observe }) });
 
   return {
@@ -287,7 +274,7 @@ export function createHub(deps: HubDeps): Hub {
       // Starting never ends a connection (every delay is asynchronous); the check keeps it that way.
       if (actor.getSnapshot().status === 'active') live.add(opts.sid, actor);
       if (draining) actor.send({ type: 'SHUTDOWN' });
-      else if (fenced) refuseFenced(actor);
+      else if (fencing.on) fencing.refuse(actor);
       return new Handle(opts.sid, actor);
     },
 
@@ -304,18 +291,9 @@ export function createHub(deps: HubDeps): Hub {
 
     transitionsOf: (sid) => transitions?.of(sid) ?? [],
 
-    fence(on) {
-      if (on === fenced) return;
-      fenced = on;
-      logger.warn({ fenced: on }, on ? 'node fenced: closing authenticated connections (1013)' : 'node rejoined: accepting connections');
-      if (!on) return;
-      for (const actor of live.all()) {
-        if (actor.getSnapshot().context.session !== null) actor.send({ type: 'REVOKE', code: 'node_unavailable' });
-        else refuseFenced(actor);
-      }
-    },
+    fence: (on) => fencing.set(on, live.all()),
     get fenced() {
-      return fenced;
+      return fencing.on;
     },
 
     presence: () => feed.view(),

@@ -18,6 +18,7 @@ import { createRedisThrottle } from '../bus/redis/index.js';
 import type { AsyncThrottle } from '../auth/throttle.js';
 import { LOGIN_FAILURES_PER_ACCOUNT, LOGIN_FAILURES_PER_ADDRESS, LOGIN_THROTTLE_WINDOW_SECONDS } from '../constants.js';
 import type { Closers } from './closers.js';
+import { StartupError } from '../startupError.js';
 
 export interface CoreOptions {
   config: Config;
@@ -53,7 +54,12 @@ export async function buildCore(options: CoreOptions, closers: Closers): Promise
   const { config } = options;
   const clock = options.clock ?? systemClock;
   const ids = options.ids ?? randomIds;
-  const loggers = options.loggers ?? createLoggers({ dir: config.LOG_DIR, level: config.LOG_LEVEL, stdout: config.LOG_STDOUT });
+  const loggers = options.loggers ?? createLoggers({
+      dir: config.LOG_DIR,
+      level: config.LOG_LEVEL,
+      stdout: config.LOG_STDOUT,
+      ...(config.REDIS_URL === undefined ? {} : { node: config.NODE_ID }),
+    });
   const log = loggers.app;
 
   for (const warning of configWarnings(config)) log.warn(warning);
@@ -78,7 +84,13 @@ export async function buildCore(options: CoreOptions, closers: Closers): Promise
   closers.add({ name: 'event log', close: () => store.close() });
   const hasher = createPasswordHasher({ workers: config.HASH_WORKERS, ...options.hasher });
   closers.add({ name: 'hash pool', close: () => hasher.close() });
-  const throttles = config.REDIS_URL === undefined ? undefined : await sharedThrottles(config.REDIS_URL, loggers.auth, closers);
+  // The first contact with Redis: an unreachable REDIS_URL stops the start with one line naming it.
+  const throttles =
+    config.REDIS_URL === undefined
+      ? undefined
+      : await sharedThrottles(config.REDIS_URL, loggers.auth, closers).catch((err: unknown) => {
+          throw new StartupError(err instanceof Error ? err.message : String(err), { cause: err });
+        });
   const auth = createAuthService({
     log: store,
     projections: store,

@@ -14,6 +14,7 @@ import { resolveTls } from '../http/tls.js';
 import type { Closers } from './closers.js';
 import type { Core } from './core.js';
 import type { Sockets } from './sockets.js';
+import { startFence, type Fence } from './fence.js';
 
 const WEB_DIR = fileURLToPath(new URL('../../web/', import.meta.url));
 
@@ -33,12 +34,26 @@ export async function startHttp(
 ): Promise<Http> {
   const { config, store, auth, hasher, log } = core;
   const { hub } = sockets;
+  const redis = sockets.redis;
+  // A cluster node (PostgreSQL and Redis) fences itself when it cannot follow the log.
+  const fence: Fence | undefined =
+    redis === undefined
+      ? undefined
+      : startFence({
+          node: config.NODE_ID,
+          log: store,
+          redisHealthy: () => redis.bus.healthy() && redis.history.healthy(),
+          hub,
+          fenceMs: config.CLUSTER_FENCE_SECONDS * 1000,
+        });
+  if (fence !== undefined) closers.add({ name: 'fence', quiesce: () => fence.stop() });
   const metrics = createMetrics({
     logins: () => ({ ok: auth.metrics.loginsOk, failed: auth.metrics.loginsFailed, throttled: auth.metrics.loginsThrottled }),
     hashQueue: () => ({ queued: hasher.queueDepth(), busy: hasher.busy() }),
     eventLog: () => store.stats(),
     connections: () => hub.size,
     channels: () => sockets.channels.stats,
+    ...(fence === undefined ? {} : { cluster: () => fence.health() }),
   });
   const admin = buildAdmin(core, sockets, metrics);
   const table = createRoutes({
@@ -51,6 +66,13 @@ export async function startHttp(
         : undefined,
     health: () => {
       const phase = opts.phase();
+      if (fence !== undefined) {
+        // Live sockets stay through an outage of either engine: only the fence fails the check
+        // (a load balancer would otherwise cut every node's tunnels at once).
+        const { node, fenced, logLagMs, postgres, redis: r } = fence.health();
+        const status = phase !== 'ready' ? phase : fenced ? 'fenced' : 'ok';
+        return { ok: status === 'ok', status, node, postgres, redis: r, log_lag_ms: logLagMs };
+      }
       if (phase !== 'ready') return { ok: false, status: phase };
       return store.healthy() ? { ok: true, status: 'ok' } : { ok: false, status: 'unhealthy' };
     },
@@ -68,7 +90,8 @@ export async function startHttp(
     trustedProxies: config.TRUSTED_PROXIES,
     routes,
     logger: log,
-    accepting: () => opts.phase() === 'ready',
+    // A fenced node takes no new work (its log may be missing a revocation).
+    accepting: () => opts.phase() === 'ready' && fence?.fenced !== true,
     onRequest: (route, method, status) => metrics.httpRequest(route, method, status),
     mount: (app) => sockets.mount(app),
   });

@@ -9,6 +9,10 @@ import { createRedisBus, createRedisHistory, type RedisBus, type RedisChannelHis
 import { CHANNELS_DB_FILE, channelTopic, openSqliteHistory, type ChannelHistory } from '../channels/index.js';
 import type { Bus } from '../ports/index.js';
 import type { Core } from './core.js';
+import { StartupError } from '../startupError.js';
+
+/** The Redis bindings' start errors name REDIS_URL already: printed as they are, one line. */
+const startupFailure = (err: unknown): StartupError => new StartupError(err instanceof Error ? err.message : String(err), { cause: err });
 
 export interface Shared {
   readonly bus: Bus;
@@ -40,6 +44,8 @@ export async function openShared(core: Core): Promise<Shared> {
     logger,
     // Every authenticated connection hears the authenticated topic: the bus joins it for them.
     connectionTopics: [AUTHENTICATED_TOPIC],
+  }).catch((err: unknown) => {
+    throw startupFailure(err);
   });
   let history: RedisChannelHistory;
   try {
@@ -47,7 +53,7 @@ export async function openShared(core: Core): Promise<Shared> {
     history = await createRedisHistory({ url, clock, logger, topicOf: channelTopic });
   } catch (err) {
     bus.abandon();
-    throw err;
+    throw startupFailure(err);
   }
   return { bus, history, historyPublishes: true, redis: { bus, history } };
 }

@@ -2,7 +2,7 @@
 // belongs to, the one failure type a token check raises, the one verb that checks a token,
 // and the one mapping from any failure to its catalogued code.
 
-import type { ErrorCode } from '../errors.js';
+import { BeaconError, type ErrorCode } from '../errors.js';
 
 /** A verified session: who a token belongs to and when it stops being valid. */
 export interface Session {
@@ -29,8 +29,13 @@ export interface TokenVerifier {
 
 /**
  * The code a failed token check is reported with. Anything that is not an AuthFailure (a
- * bug, an I/O fault) is refused as `invalid_token`: a token is never accepted by accident.
+ * bug, an I/O fault) is refused, as `invalid_token` or `unavailable`: a token is never
+ * accepted by accident.
  */
 export function authFailureCode(error: unknown): ErrorCode {
-  return error instanceof AuthFailure ? error.code : 'invalid_token';
+  if (error instanceof AuthFailure) return error.code;
+  // The log could not be read to check a token this node did not know (a cluster whose
+  // PostgreSQL is away): not a verdict on the token, so not `invalid_token`.
+  if (error instanceof BeaconError && error.code === 'unavailable') return 'unavailable';
+  return 'invalid_token';
 }

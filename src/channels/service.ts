@@ -134,7 +134,11 @@ export function createChannelService(deps: ChannelServiceDeps): ChannelService {
       return { channel: publication.channel, offset: publication.offset };
     },
     list: () => listChannels(feed.state),
-    presence: (name) => presenceView(feed.state, parseOrThrow(name).channel.name),
+    presence(name) {
+      const channel = parseOrThrow(name).channel.name;
+      if (bus.healthy?.() === false) throw new BeaconError('unavailable');
+      return presenceView(feed.state, channel);
+    },
     async history(name, limit) {
       const page = await service.page(parseOrThrow(name).channel.name, limit, undefined);
       return { channel: name, epoch: page.epoch, offset: page.offset, publications: page.publications };

@@ -12,6 +12,8 @@ export interface MetricSources {
   connections(): number;
   /** Channel counters; namespaces are the configured ones, a bounded set. */
   channels?(): ChannelStats;
+  /** A cluster node: its name, fence, log lag and dependencies. */
+  cluster?(): { node: string; fenced: boolean; logLagMs: number; postgres: 'up' | 'down'; redis: 'up' | 'down' };
 }
 
 export interface Metrics {
@@ -58,6 +60,8 @@ export function createMetrics(sources: MetricSources): Metrics {
   gauge('beacon_ws_connections', 'Live WebSocket connections', () => sources.connections());
   const channels = sources.channels;
   if (channels !== undefined) channelMetrics(registry, channels);
+  const cluster = sources.cluster;
+  if (cluster !== undefined) clusterMetrics(registry, cluster);
   return {
     registry,
     httpRequest(route, method, status) {
@@ -97,6 +101,47 @@ function channelMetrics(registry: Registry, stats: () => ChannelStats): void {
         this.set({ namespace, result: 'recovered' }, r.recovered);
         this.set({ namespace, result: 'not_recovered' }, r.notRecovered);
       }
+    },
+  });
+}
+
+/** A cluster node: which node (a label, so merged scrapes tell nodes apart), fence, lag, dependencies. */
+function clusterMetrics(registry: Registry, read: NonNullable<MetricSources['cluster']>): void {
+  new Gauge({
+    name: 'beacon_node_info',
+    help: 'This cluster node (NODE_ID as the node label); always 1',
+    labelNames: ['node'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.set({ node: read().node }, 1);
+    },
+  });
+  new Gauge({
+    name: 'beacon_dependency_up',
+    help: 'Whether a shared dependency (postgres, redis) is usable from this node: 1 up, 0 down',
+    labelNames: ['dependency'] as const,
+    registers: [registry],
+    collect() {
+      const h = read();
+      this.set({ dependency: 'postgres' }, h.postgres === 'up' ? 1 : 0);
+      this.set({ dependency: 'redis' }, h.redis === 'up' ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'beacon_event_log_lag_seconds',
+    help: 'Seconds since this node last read the event log to its head',
+    registers: [registry],
+    collect() {
+      this.set(read().logLagMs / 1000);
+    },
+  });
+  new Gauge({
+    name: 'beacon_node_fenced',
+    help: '1 while this node is fenced (it could not follow the event log for CLUSTER_FENCE_SECONDS)',
+    registers: [registry],
+    collect() {
+      this.set(read().fenced ? 1 : 0);
     },
   });
 }

@@ -25,7 +25,8 @@ export interface RouteDeps {
   auth: AuthService;
   /** Ids of users with at least one authenticated connection. */
   onlineUserIds(): ReadonlySet<number>;
-  health(): { ok: boolean; status: string };
+  /** `ok` picks 200 or 503; the rest is the body (a cluster node adds its dependencies' states). */
+  health(): { ok: boolean; status: string } & Record<string, unknown>;
   metricsText(): Promise<{ contentType: string; body: string }>;
   /** The web console's files (static.ts), one exact path each; API routes win a clash. */
   web: RouteTable;
@@ -154,8 +155,8 @@ export function createRoutes(deps: RouteDeps): RouteTable {
       '/healthz',
       {
         GET: (ctx) => {
-          const health = deps.health();
-          ctx.reply.json(health.ok ? 200 : 503, { status: health.status });
+          const { ok, ...body } = deps.health();
+          ctx.reply.json(ok ? 200 : 503, body);
         },
         // Load balancers probe with HEAD: the same status, no body.
         HEAD: (ctx) => {

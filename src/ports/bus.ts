@@ -43,6 +43,11 @@ export interface Bus {
   connectionUp(change: EventOf<'ConnectionAuthenticated'>): void;
   connectionDown(change: EventOf<'ConnectionClosed'>): void;
   /**
+   * Whether presence entry `sid` is this node's to close (it announced it); absent: every
+   * entry is (one node). The hub's reconciliation closes only its own.
+   */
+  ownsConnection?(sid: string): boolean;
+  /**
    * A broadcast to `topic` on every node. A binding that can fail (Redis) answers a promise
    * that rejects `unavailable`: the sender is told, nothing is half-delivered in silence.
    */
@@ -65,6 +70,12 @@ export interface Bus {
    * between the read and the subscription would be lost. Absent: at once (one node).
    */
   channelReady?(channel: string): Promise<void>;
+  /**
+   * False while the binding cannot carry what it shares (Redis down): answers built from
+   * the cluster's state (channel presence) are then refused rather than given stale.
+   * Absent: always healthy (one node).
+   */
+  healthy?(): boolean;
   /** Returns the unsubscribe. */
   listen(listener: BusListener): () => void;
   close(): Promise<void>;

@@ -21,6 +21,7 @@ import { uws } from '../http/uws.js';
 import { admitFrame, refundSubscription, type AdmittedConnection } from './admission.js';
 import type { TransportOptions } from './options.js';
 import { SocketIoPort, type Ack, type SocketIoSocketData } from './socketIoPort.js';
+import { ERRORS } from '../errors.js';
 import { checkOrigin, checkUpgradeToken, isRefusal, refusal, type Refusal } from './upgrade.js';
 
 export const SOCKETIO_PATH = '/socket.io';
@@ -153,6 +154,8 @@ export function serveSocketIo(io: SocketIoServer, options: SocketIoOptions): Soc
     const refused = checkOrigin(options, origin, { transport: 'socket.io', address: normaliseAddress(req.connection?.remoteAddress ?? '') });
     // uServer fills `connection.remoteAddress` only; Engine.IO answers the refusal 403 with this message.
     if (refused !== undefined) return callback(refused.message, false);
+    // A fenced cluster node takes no new session (Engine.IO answers the refusal with this message).
+    if (hub.fenced) return callback(ERRORS.node_unavailable.message, false);
     callback(null, true);
   };
 

@@ -39,6 +39,8 @@ export function mountWebSocket(app: TemplatedApp, options: WsOptions): void {
     const reply = createReply(res, () => undefined);
     const refused = checkOrigin(options, origin, asker);
     if (refused !== undefined) return reply.error(refused.code);
+    // A fenced cluster node (it cannot follow the log) takes no new socket: 503, try another node.
+    if (hub.fenced) return reply.error('node_unavailable');
     const finish = (session: Session | undefined): void => {
       if (reply.aborted) return;
       const data: WsSocketData = {

@@ -71,7 +71,7 @@ class FakePort implements ConnectionPort {
   }
 }
 
-function setup(opts: { tokens?: Record<string, Session | AuthFailure> } = {}) {
+function setup(opts: { tokens?: Record<string, Session | AuthFailure>; foreign?: ReadonlySet<string> } = {}) {
   const clock = new SimulatedClock();
   clock.set(T0);
   const ports = new Set<FakePort>();
@@ -81,7 +81,10 @@ function setup(opts: { tokens?: Record<string, Session | AuthFailure> } = {}) {
   const warnings: string[] = [];
   /** The users projection: every name a test session used, plus the registered-but-offline. */
   const registered = new Map<string, number>([['dave', 4]]);
-  const bus = createInProcessBus();
+  const inProcess = createInProcessBus();
+  // A cluster's bus also carries other nodes' connections (opts.foreign), which are not this hub's to close.
+  const foreign = opts.foreign;
+  const bus = foreign === undefined ? inProcess : { ...inProcess, ownsConnection: (sid: string) => !foreign.has(sid) };
   const delivered: Array<{ userIds: readonly number[]; event: string }> = [];
   bus.listen({
     topic(topic, event, data) {
@@ -403,6 +406,16 @@ describe('check_connections', () => {
       { sid: 'sid-2', userId: 2, code: 1001, reason: 'Connection not responding' },
     ], 'both closes are in the audit trail');
   });
+
+  test("leaves other nodes' connections alone: they are theirs (or the reaper's) to close", () => {
+    const t = setup({ foreign: new Set(['remote-1']) });
+    const a = t.connect(session(1, 'alice'));
+    t.bus.connectionUp({ type: 'ConnectionAuthenticated', data: { sid: 'remote-1', userId: 9, username: 'erin', jti: 'j9', transport: 'websocket' } });
+    a.handle.receive({ type: 'check_connections', data: undefined, id: 8 });
+    assert.deepEqual(a.port.of('connections_checked')[0], { event: 'connections_checked', id: 8, data: { active: 1, removed: 0 } });
+    assert.deepEqual(t.hub.presence().users.map((u) => u.username), ['alice', 'erin']);
+    assert.equal(t.pending.filter((e) => e.type === 'ConnectionClosed').length, 0, 'nothing recorded for a connection of another node');
+  });
 });
 
 describe('failures inside an actor', () => {
@@ -415,6 +428,54 @@ describe('failures inside an actor', () => {
     assert.equal(c.port.closed?.code, 1011);
     assert.deepEqual(t.pending.map((e) => e.type), ['ConnectionAuthenticated', 'ConnectionClosed']);
     assert.ok(t.warnings.includes('connection actor failed'));
+  });
+});
+
+describe('racing logins on two nodes', () => {
+  test("a committed login replaces the user's connections on any other token, revoked or not", () => {
+    const t = setup();
+    const loser = t.connect(session(1, 'alice', 'jti-loser'));
+    const winner = t.connect(session(1, 'alice', 'jti-winner'));
+    const other = t.connect(session(2, 'bob', 'jti-b'));
+    // The node that issued jti-loser revoked only the token it knew; the winner's login commits last.
+    t.commit([{ type: 'LoginSucceeded', data: { userId: 1, username: 'alice', jti: 'jti-winner', iat: 0, exp: EXP, address: '192.0.2.1' } }]);
+    assert.deepEqual(loser.port.closed, { code: 4004, reason: 'Logged in from another session' });
+    assert.equal(winner.port.closed, null);
+    assert.equal(other.port.closed, null);
+  });
+});
+
+describe('fencing (a cluster node that cannot follow the log)', () => {
+  test('closes authenticated connections with 1013, refuses new ones until it rejoins', () => {
+    const t = setup();
+    const a = t.connect(session(1, 'alice'));
+    const anon = t.connect();
+    t.hub.fence(true);
+    assert.equal(t.hub.fenced, true);
+    assert.deepEqual(a.port.closed, { code: 1013, reason: 'Server unavailable, reconnect' });
+    assert.deepEqual(a.port.of('disconnect')[0]?.data, { code: 1013, reason: 'Server unavailable, reconnect' });
+    assert.deepEqual(anon.port.closed, { code: 1013, reason: 'Server unavailable, reconnect' });
+    const late = t.connect(session(2, 'bob'));
+    assert.deepEqual(late.port.closed, { code: 1013, reason: 'Server unavailable, reconnect' }, 'no new connection while fenced');
+    t.hub.fence(false);
+    const after = t.connect(session(3, 'carol'));
+    assert.equal(after.port.closed, null);
+    assert.equal(after.handle.state, 'authenticated');
+  });
+});
+
+describe('a bus that refuses (Redis down)', () => {
+  test('authenticated_message answers unavailable instead of reaching part of the audience', async () => {
+    const t = setup();
+    const a = t.connect(session(1, 'alice'));
+    t.bus.publish = () => Promise.reject(new Error('redis down'));
+    t.bus.deliver = () => Promise.reject(new Error('redis down'));
+    a.handle.receive({ type: 'authenticated_message', data: { text: 'hi' }, id: 3 });
+    a.handle.receive({ type: 'authenticated_message', data: { text: 'hi', to: 'dave' }, id: 4 });
+    await t.settle();
+    const refusals = a.port.frames.filter((f) => f.event === 'response');
+    assert.deepEqual(refusals.map((f) => [f.id, (f.data as { code: string }).code]), [[3, 'unavailable'], [4, 'unavailable']]);
+    assert.equal(a.port.closed, null, 'the connection stays open');
   });
 });
 

@@ -5,7 +5,7 @@
 
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { REDIS_HEARTBEAT_MS, REDIS_PRESENCE_DEADLINE_MS } from '../../constants.js';
+import { REDIS_COMMAND_TIMEOUT_MS, REDIS_HEARTBEAT_MS, REDIS_PRESENCE_DEADLINE_MS } from '../../constants.js';
 import { systemClock, type Clock } from '../../clock.js';
 import { BeaconError } from '../../errors.js';
 import { channelTopic, type Publication } from '../../channels/index.js';
@@ -236,6 +236,7 @@ export async function createRedisBus(options: RedisBusOptions): Promise<RedisBus
       for (const topic of connectionTopics) void leave(keys.topic(topic));
       toPresence(change);
     },
+    ownsConnection: (sid) => presence.has(sid),
     publish: (topic, event, data) => guarded('publish', () => send(keys.topic(topic), encodeMessage(event, data))),
     announce: toTopic,
     deliver(userIds, event, data) {
@@ -254,7 +255,19 @@ export async function createRedisBus(options: RedisBusOptions): Promise<RedisBus
       channels.local(change);
       toSubscription(change);
     },
-    channelReady: (channel) => subs.pending(keys.topic(channelTopic(channel))) ?? Promise.resolve(),
+    channelReady(channel) {
+      const waiting = subs.pending(keys.topic(channelTopic(channel)));
+      if (waiting === undefined) return Promise.resolve();
+      // A subscribe Redis never confirms must not hold the subscriber's answer for ever.
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          logger.warn({ nodeId, channel }, 'redis subscribe unconfirmed: subscription refused');
+          reject(new BeaconError('unavailable', { message: 'Shared store unavailable' }));
+        }, REDIS_COMMAND_TIMEOUT_MS);
+      });
+      return Promise.race([waiting, late]).finally(() => clearTimeout(timer));
+    },
     join: (topic) => join(keys.topic(topic), { topic }),
     leave: (topic) => leave(keys.topic(topic)),
     healthy,
