@@ -10,21 +10,26 @@ import { ask, connect, online, publications, published, refused, status, subscri
 import { within } from '../support/wsClient.js';
 
 const WHOLE_WITHIN_MS = 5_000;
+/** A graceful stop waits at most this for its connections (the hub's shutdown wait) and some more. */
+const STOP_WITHIN_MS = 5_000;
 
 describe('Redis stopped and restarted under a cluster', { skip: clusterSkip, timeout: 60_000 }, () => {
   let cluster: Cluster;
   let a: ClusterNode;
   let b: ClusterNode;
+  let leaving: ClusterNode;
   before(async () => {
-    cluster = await startCluster({ nodes: 2 });
-    [a, b] = cluster.nodes as [ClusterNode, ClusterNode];
+    cluster = await startCluster({ nodes: 3 });
+    [a, b, leaving] = cluster.nodes as [ClusterNode, ClusterNode, ClusterNode];
   });
   after(() => cluster?.dispose());
 
   test('live sockets stay, publish and cross-node messages answer unavailable, the view is whole within 5 s after', async () => {
     const alice = await connect(a, (await user(a, 'ro_alice')).token);
     const bob = await connect(b, (await user(b, 'ro_bob')).token);
+    const carl = await connect(leaving, (await user(leaving, 'ro_carl')).token);
     await status(alice, 'ro_bob', 'online');
+    await status(alice, 'ro_carl', 'online');
     for (const s of [alice, bob]) await subscribed(s, 'room:outage');
     await published(alice, 'room:outage', 'before');
     await publications(bob, 'room:outage', 1);
@@ -52,6 +57,11 @@ describe('Redis stopped and restarted under a cluster', { skip: clusterSkip, tim
     }
     assert.equal(closedEarly, false, 'no live socket closed while Redis is down');
     assert.equal(bob.frames.filter((f) => f.event === 'publication' && f.data.data === 'during').length, 0, 'nothing delivered in part');
+
+    // A node stopped meanwhile (a rolling deploy, `docker stop`) still stops: it says goodbye
+    // to its sockets and does not wait for a Redis that is not there.
+    await within(leaving.stop(), STOP_WITHIN_MS, 'a node stopping while Redis is down');
+    assert.equal((await within(carl.closed, WAIT_MS, 'the stopped node closes its socket')).code, 1001);
 
     await cluster.redis.start();
     const back = performance.now();
