@@ -61,6 +61,13 @@ describe('PostgreSQL stopped under a cluster', { skip: clusterSkip, timeout: 90_
     for (const node of [a, b]) {
       const health = await call('GET', `${node.http}/healthz`);
       assert.equal(health.status, 503, `${node.id} /healthz while fenced: ${health.text}`);
+      assert.equal(health.json.status, 'fenced');
+      assert.equal(health.json.node, node.id);
+      assert.equal(health.json.postgres, 'down');
+      assert.ok(health.json.log_lag_ms >= FENCE_SECONDS * 1_000, `log lag past the fence time: ${health.text}`);
+      const metrics = (await call('GET', `${node.http}/metrics`)).text;
+      assert.match(metrics, /^beacon_node_fenced 1$/m);
+      assert.match(metrics, /^beacon_dependency_up\{dependency="postgres"\} 0$/m);
     }
     await assert.rejects(TestClient.open(wsUrl(a.http, alice.token)), (err: { status?: number }) => err.status === 503, 'a fenced node refuses new sockets');
 

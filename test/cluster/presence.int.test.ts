@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { clusterSkip, eventually, startCluster, type Cluster, type ClusterNode } from '../support/cluster.js';
+import { admin, clusterSkip, eventually, startCluster, type Cluster, type ClusterNode } from '../support/cluster.js';
 import { ask, connect, online, status, statusesOf, user, WAIT_MS } from '../support/clusterClients.js';
 import { within } from '../support/wsClient.js';
 
@@ -40,6 +40,11 @@ describe('cluster presence and authenticated messages', { skip: clusterSkip, tim
     }
     const count = await within(onC.next('user_count', (d) => d.count === 3), WAIT_MS, 'user_count 3 on node C');
     assert.equal(count.data.connections, 3);
+
+    // The admin API lists the connections of the node that answers, each naming its node.
+    const listed = await admin('GET', `${b.http}/admin/connections?user=p_bob`);
+    assert.equal(listed.status, 200, listed.text);
+    assert.deepEqual(listed.json.connections.map((x: { username: string; node: string }) => `${x.username}@${x.node}`), ['p_bob@node-b']);
 
     // A second connection of alice, on another node: no second `online`, two connections.
     const aliceB = await connect(b, alice.token);

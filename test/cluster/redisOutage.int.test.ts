@@ -5,8 +5,9 @@
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import { after, before, describe, test } from 'node:test';
+import { call } from '../support/beacon.js';
 import { clusterSkip, eventually, startCluster, type Cluster, type ClusterNode } from '../support/cluster.js';
-import { ask, connect, online, publications, published, refused, status, subscribed, user, WAIT_MS } from '../support/clusterClients.js';
+import { ask, connect, PASSWORD, online, publications, published, refused, status, subscribed, user, WAIT_MS } from '../support/clusterClients.js';
 import { within } from '../support/wsClient.js';
 
 const WHOLE_WITHIN_MS = 5_000;
@@ -58,6 +59,21 @@ describe('Redis stopped and restarted under a cluster', { skip: clusterSkip, tim
     assert.equal(closedEarly, false, 'no live socket closed while Redis is down');
     assert.equal(bob.frames.filter((f) => f.event === 'publication' && f.data.data === 'during').length, 0, 'nothing delivered in part');
 
+    // Logins need the shared throttle counts; /healthz stays 200 (a load balancer must not
+    // take every node out at once) and names Redis as down, as /metrics does.
+    const loginNow = await call('POST', `${a.http}/login-token`, { body: { username: 'ro_alice', password: PASSWORD } });
+    assert.equal(loginNow.status, 503, `login while Redis is down: ${loginNow.text}`);
+    assert.equal(loginNow.json.error, 'unavailable');
+    const health = await eventually('node A reporting Redis down', WAIT_MS, async () => {
+      const h = await call('GET', `${a.http}/healthz`);
+      return h.json?.redis === 'down' ? h : undefined;
+    });
+    assert.equal(health.status, 200, health.text);
+    assert.deepEqual({ ...health.json, log_lag_ms: 0 }, { status: 'ok', node: 'node-a', postgres: 'up', redis: 'down', log_lag_ms: 0 });
+    const metrics = (await call('GET', `${a.http}/metrics`)).text;
+    assert.match(metrics, /^beacon_dependency_up\{dependency="redis"\} 0$/m);
+    assert.match(metrics, /^beacon_dependency_up\{dependency="postgres"\} 1$/m);
+
     // A node stopped meanwhile (a rolling deploy, `docker stop`) still stops: it says goodbye
     // to its sockets and does not wait for a Redis that is not there.
     await within(leaving.stop(), STOP_WITHIN_MS, 'a node stopping while Redis is down');
@@ -80,6 +96,12 @@ describe('Redis stopped and restarted under a cluster', { skip: clusterSkip, tim
     assert.equal(presence.data.users.length, 2);
     const elapsed = performance.now() - back;
     assert.ok(elapsed <= WHOLE_WITHIN_MS, `cluster view whole ${Math.round(elapsed)} ms after Redis returned (limit ${WHOLE_WITHIN_MS})`);
+
+    const healthy = await eventually('node B reporting Redis up again', WAIT_MS, async () => {
+      const h = await call('GET', `${b.http}/healthz`);
+      return h.json?.redis === 'up' ? h : undefined;
+    });
+    assert.equal(healthy.status, 200);
 
     // Fan-out works again, across nodes.
     const reply = await ask(alice, 'publish', { channel: 'room:outage', data: 'after' });
