@@ -304,6 +304,8 @@ export async function createRedisBus(options: RedisBusOptions): Promise<RedisBus
 }
 
 async function quit(redis: Redis): Promise<void> {
+  // A QUIT sent while the connection is down waits in the subscriber's offline queue for ever.
+  if (redis.status !== 'ready') return void redis.disconnect();
   try {
     await redis.quit();
   } catch {
