@@ -99,6 +99,7 @@ describe('cluster presence and authenticated messages', { skip: clusterSkip, tim
     sender.send('authenticated_message', { text: 'marker' });
     await within(toC.next('authenticated_message', (d) => d.text === 'marker'), WAIT_MS, 'marker on node C');
     await within(toB.next('authenticated_message', (d) => d.text === 'marker'), WAIT_MS, 'marker on node B');
+    await within(sender.next('authenticated_message', (d) => d.text === 'marker'), WAIT_MS, 'marker back to the sender');
     const texts = (client: typeof toB): string[] => client.frames.filter((f) => f.event === 'authenticated_message').map((f) => f.data.text as string);
     assert.deepEqual(texts(toC), ['to all', 'marker'], 'node C: each broadcast once, not the directed message');
     assert.deepEqual(texts(toB), ['to all', 'just bob', 'marker'], 'node B: each once, in order');
