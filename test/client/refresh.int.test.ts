@@ -12,11 +12,13 @@ import { PASSWORD, clientFor, next, record, register } from './support.js';
 test('a short TOKEN_TTL_SECONDS with /refresh-token: every refresh on the same connection, every publication live, once', async () => {
   // A grace much shorter than the test: a refresh the library did not swap in would close it (4001).
   const t = await startTestBeacon({ env: { TOKEN_TTL_SECONDS: '3' }, refreshGraceMs: 500 });
+  const clients: Array<{ close(): void }> = [];
   try {
     await register(t.http, 'rf_alice');
     await register(t.http, 'rf_bob');
     const alice = clientFor(t.http, { getToken: loginTokens(t.http, { username: 'rf_alice', password: PASSWORD }) });
     const bob = clientFor(t.http, { getToken: loginTokens(t.http, { username: 'rf_bob', password: PASSWORD }) });
+    clients.push(alice, bob);
     const closes = record(alice, 'disconnected');
     const expired = record(alice, 'token_expired');
     const refreshed = record(alice, 'token_refreshed');
@@ -40,9 +42,10 @@ test('a short TOKEN_TTL_SECONDS with /refresh-token: every refresh on the same c
     assert.ok(refreshed.length >= 3 && refreshed.every((r) => !r.reconnected && r.username === 'rf_alice'), JSON.stringify(refreshed));
     assert.deepEqual(seen.map((p) => [p.offset, p.data, p.recovered]), [[1, 1, false], [2, 2, false], [3, 3, false]], 'every publication live, once');
     assert.equal(subscribedEvents.length, 1, 'subscribed once: no resubscription');
-    alice.close();
-    bob.close();
   } finally {
+    // Also after a failed check: a client left connected would reconnect for ever and keep
+    // the test process (and the whole suite) from ending.
+    for (const c of clients) c.close();
     await t.stop();
   }
 });
