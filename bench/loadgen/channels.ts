@@ -2,6 +2,7 @@
 // publishing bursts from subscribed connections and counting `publication` deliveries by
 // group, and a closed publish loop that times each `published` answer and keeps its offset.
 
+import { createPacer } from './pacer.js';
 import { encode, newHistogram } from '../lib/hist.js';
 import { nowMs } from '../lib/proc.js';
 import type { Frame } from './codec.js';
@@ -160,8 +161,6 @@ export async function publishLoad(conns: readonly Conn[], c: Extract<M.Command, 
   let refusedHere = 0;
   let firstRefusalHere: string | undefined;
   let recording = false;
-  let running = true;
-  let waiting: Conn[] = [];
   const gap = c.minGapMs * c.batch;
   const payload = { channel: c.channel, data: { bench: 'history' } };
   const write = (conn: Conn): void => {
@@ -181,19 +180,9 @@ export async function publishLoad(conns: readonly Conn[], c: Extract<M.Command, 
       acked++;
       hist.recordValue(Math.max(1, Math.round((now - conn.lastSend) * 1000)));
     }
-    if (--conn.outstanding > 0 || !running) return;
-    if (now - conn.lastSend >= gap) write(conn);
-    else waiting.push(conn);
+    pacer.answered(conn, now);
   };
-  const pacer = setInterval(() => {
-    const now = nowMs();
-    const still: Conn[] = [];
-    for (const conn of waiting) {
-      if (now - conn.lastSend >= gap) write(conn);
-      else still.push(conn);
-    }
-    waiting = still;
-  }, 1);
+  const pacer = createPacer(gap, nowMs, write);
   try {
     for (const conn of pubs) write(conn);
     await sleep(c.warmupMs);
@@ -202,8 +191,7 @@ export async function publishLoad(conns: readonly Conn[], c: Extract<M.Command, 
     await sleep(c.durationMs);
     recording = false;
     const elapsed = nowMs() - t0;
-    running = false;
-    clearInterval(pacer);
+    pacer.stop();
     // Answers still in flight: their offsets belong to the no-gap check.
     const drainUntil = nowMs() + 2_000;
     while (pubs.some((k) => k.outstanding > 0 && !k.closed) && nowMs() < drainUntil) await sleep(5);
@@ -216,7 +204,7 @@ export async function publishLoad(conns: readonly Conn[], c: Extract<M.Command, 
       offsets,
     };
   } finally {
-    clearInterval(pacer);
+    pacer.stop();
     loopAnswer = undefined;
   }
 }

@@ -3,6 +3,7 @@
 // saturation, handshake churn, broadcast send/collect, channel commands (channels.ts),
 // cross-node revocation rounds (revoke.ts).
 
+import { createPacer } from './pacer.js';
 import { cpuUsage } from 'node:process';
 import type { Histogram } from 'hdr-histogram-js';
 import { encode, newHistogram } from '../lib/hist.js';
@@ -133,8 +134,6 @@ async function saturate(c: Extract<M.Command, { cmd: 'saturate' }>): Promise<Omi
   const live = conns.filter((k) => !k.closed);
   let received = 0;
   let recording = false;
-  let running = true;
-  let waiting: Conn[] = [];
   // Each connection sends `batch` pings in one write, waits for all of them, and keeps at
   // least batch × minGapMs between writes: at most 1000/minGapMs frames per second per socket
   // (Beacon's per-socket limit), whatever the batch.
@@ -150,19 +149,9 @@ async function saturate(c: Extract<M.Command, { cmd: 'saturate' }>): Promise<Omi
       received++;
       hist.recordValue(Math.max(1, Math.round((now - conn.lastSend) * 1000)));
     }
-    if (--conn.outstanding > 0 || !running) return;
-    if (now - conn.lastSend >= gap) ping(conn);
-    else waiting.push(conn);
+    pacer.answered(conn, now);
   };
-  const pacer = setInterval(() => {
-    const now = nowMs();
-    const still: Conn[] = [];
-    for (const conn of waiting) {
-      if (now - conn.lastSend >= gap) ping(conn);
-      else still.push(conn);
-    }
-    waiting = still;
-  }, 1);
+  const pacer = createPacer(gap, nowMs, ping);
   for (const conn of live) ping(conn);
   await sleep(c.warmupMs);
   recording = true;
@@ -170,8 +159,7 @@ async function saturate(c: Extract<M.Command, { cmd: 'saturate' }>): Promise<Omi
   await sleep(c.durationMs);
   recording = false;
   const elapsed = nowMs() - t0;
-  running = false;
-  clearInterval(pacer);
+  pacer.stop();
   await sleep(200);
   onPong = undefined;
   return { received: Math.round((received * c.durationMs) / elapsed), hist: encode(hist) };
