@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { latencyBandChart } from './lib/chart.js';
+import { compileBench } from './lib/compile.js';
 import { fanoutChart } from './lib/fanoutChart.js';
 import { repProblems } from './lib/honesty.js';
 import { LoadMonitor } from './lib/load.js';
@@ -39,6 +40,10 @@ log(`${opts.quick ? "quick" : "full"} run: ${opts.reps} repetition(s) of ${plan.
   (fitted.factor < 1 ? ` (timed steps shortened to fit ${FULL_BUDGET_SECONDS / 60} min: echo step ${opts.stepMs} ms (was ${parsed.stepMs}), saturation ${opts.saturateMs} ms (was ${parsed.saturateMs}), warm-up ${opts.warmupMs} ms (was ${parsed.warmupMs}), handshakes ${opts.handshakeMs} ms (was ${parsed.handshakeMs}))` : ''));
 if (!opts.quick && estimate > FULL_BUDGET_SECONDS) log(`warning: the estimate exceeds the ${FULL_BUDGET_SECONDS / 60}-minute budget even at the shortest steps`);
 log(`results go to ${opts.outDir}/`);
+// The production build: dist/ as `npm start` makes it, and the bench compiled beside it.
+const compileStarted = nowMs();
+await compileBench();
+log(`compiled dist/ and bench/ (esbuild) in ${((nowMs() - compileStarted) / 1000).toFixed(1)} s; every child runs plain node on compiled JS`);
 
 // Children are stopped on Ctrl-C too (workers exit when their IPC channel closes).
 const live = new Set<Peer>();

@@ -51,6 +51,8 @@ export interface Options {
   outDir: string;
   /** Run Beacon under `node --cpu-prof`, profiles written to this directory. */
   cpuProfDir: string | undefined;
+  /** Every peer writes a heap snapshot into this directory at each memory probe (bench/tools/heapDiff.ts compares two). */
+  heapSnapshotDir: string | undefined;
 }
 
 export function parseOptions(argv: readonly string[]): Options {
@@ -96,5 +98,6 @@ export function parseOptions(argv: readonly string[]): Options {
     // Only a whole full run replaces the published results; a quick or narrowed one is kept beside them.
     outDir: flag('out') ?? (quick || reps < 3 || only !== undefined || flag('peers') !== undefined ? 'bench/results/quick' : 'bench/results'),
     cpuProfDir: flag('cpu-prof'),
+    heapSnapshotDir: flag('heap-snapshots'),
   };
 }

@@ -4,6 +4,7 @@
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { compiledScript } from './compile.js';
 
 export const SERVER_CORE = '0';
 export const CLIENT_CORE = '1';
@@ -93,7 +94,10 @@ export function launchNode(
   script: string,
   opts: { core?: string; env?: NodeJS.ProcessEnv; ipc?: boolean; nodeArgs?: string[] } = {},
 ): NodeChild {
-  const nodeArgs = [...(opts.nodeArgs ?? []), '--import', 'tsx', script];
+  // Compiled by compileBench() before the run (the orchestrator calls it first).
+  const compiled = compiledScript(script);
+  if (!existsSync(compiled)) throw new Error(`${compiled} is missing: the bench compiles itself before it starts children (lib/compile.ts)`);
+  const nodeArgs = [...(opts.nodeArgs ?? []), compiled];
   const pinned = opts.core !== undefined && pinning.available;
   const command = pinned ? ['taskset', '-c', opts.core as string, process.execPath, ...nodeArgs] : [process.execPath, ...nodeArgs];
   // Raise the open-files soft limit to the hard one in the child (10,000 sockets need it).

@@ -57,7 +57,8 @@ export async function runRepetition(env: RepEnv, rep: number): Promise<RepResult
     let peer: Peer;
     try {
       const nodeArgs = kind === 'beacon' && opts.cpuProfDir !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : [];
-      peer = await startPeer(kind, { users: opts.users, stormUsers: opts.stormUsers, dataDir, nodeArgs });
+      const env = opts.heapSnapshotDir === undefined ? {} : { BENCH_HEAP_SNAPSHOTS: join(opts.heapSnapshotDir, `${kind}-rep${rep}`) };
+      peer = await startPeer(kind, { users: opts.users, stormUsers: opts.stormUsers, dataDir, nodeArgs, env });
       live.add(peer);
     } catch (err) {
       res.errors.push(`start: ${(err as Error).message}`);

@@ -2,6 +2,10 @@
 // full GC followed by a `BENCH_MEM {rss, heapUsed, ...}` line (peers run with --expose-gc), so
 // memory is read after collection without adding any route to a server.
 
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeHeapSnapshot } from 'node:v8';
+
 export interface MemoryReport {
   rss: number;
   heapUsed: number;
@@ -15,6 +19,11 @@ export function announceReady(info: { http: number; https?: number }): void {
 }
 
 export function installMemoryProbe(): void {
+  // `npm run bench -- --heap-snapshots=DIR`: each probe also writes DIR/<n>.heapsnapshot, after
+  // the figures are read (a snapshot allocates), for bench/tools/heapDiff.ts.
+  const snapshots = process.env.BENCH_HEAP_SNAPSHOTS;
+  let probes = 0;
+  if (snapshots !== undefined) mkdirSync(snapshots, { recursive: true });
   process.on('SIGUSR2', () => {
     const gc = globalThis.gc;
     // Twice: the first pass may only finalise objects the second one frees.
@@ -23,6 +32,7 @@ export function installMemoryProbe(): void {
     const m = process.memoryUsage();
     const report: MemoryReport = { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers };
     process.stdout.write(`BENCH_MEM ${JSON.stringify({ ...report, gc: gc !== undefined })}\n`);
+    if (snapshots !== undefined) writeHeapSnapshot(join(snapshots, `${++probes}.heapsnapshot`));
   });
 }
 

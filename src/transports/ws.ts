@@ -4,7 +4,7 @@
 
 import type { HttpRequest, HttpResponse, TemplatedApp, us_socket_context_t } from 'uWebSockets.js';
 import { parseClientText } from '../actors/frames.js';
-import { CloseCode, MAX_WS_BACKPRESSURE_BYTES, WS_IDLE_TIMEOUT_SECONDS, WS_TRANSPORT_FRAME_LIMIT_BYTES } from '../constants.js';
+import { MAX_WS_BACKPRESSURE_BYTES, WS_IDLE_TIMEOUT_SECONDS, WS_TRANSPORT_FRAME_LIMIT_BYTES } from '../constants.js';
 import type { Session } from '../auth/session.js';
 import { clientAddress, peerAddress } from '../http/request.js';
 import { createReply } from '../http/respond.js';
@@ -70,18 +70,9 @@ export function mountWebSocket(app: TemplatedApp, options: WsOptions): void {
       const data = ws.getUserData();
       logger.info({ sid: data.sid, address: data.address, preAuthenticated: data.session !== undefined }, 'connection opened');
       const port = new UwsPort(ws, data, idleMs, options.now);
-      const handle = hub.open(port, data.session === undefined ? { sid: data.sid } : { sid: data.sid, session: data.session });
+      port.handle = hub.open(port, data.session === undefined ? { sid: data.sid } : { sid: data.sid, session: data.session });
       data.session = undefined;
-      data.conn = {
-        sid: data.sid,
-        address: data.address,
-        rate: data.rate,
-        handle,
-        closeTooBig: () => {
-          data.closed = true;
-          ws.end(CloseCode.messageTooBig, 'Message too big');
-        },
-      };
+      data.conn = port;
     },
     message(ws, message, isBinary) {
       const data = ws.getUserData();

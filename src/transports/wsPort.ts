@@ -3,7 +3,9 @@
 // after the socket closed.
 
 import type { WebSocket } from 'uWebSockets.js';
+import type { ConnectionHandle } from '../actors/hub.js';
 import type { ConnectionPort, Farewell, Greeting } from '../actors/ports.js';
+import { CloseCode } from '../constants.js';
 import type { Session } from '../auth/session.js';
 import type { AdmittedConnection, RateWindow } from './admission.js';
 
@@ -13,8 +15,8 @@ export interface WsSocketData {
   address: string;
   /** A session verified at upgrade, handed to the actor when the socket opens. */
   session: Session | undefined;
-  /** The socket's actor as frame admission acts on it; set when the socket opens. */
-  conn: AdmittedConnection | undefined;
+  /** The socket's port, which is also what frame admission acts on; set when the socket opens. */
+  conn: UwsPort | undefined;
   closed: boolean;
   rate: RateWindow;
   lastSeen: number;
@@ -23,8 +25,14 @@ export interface WsSocketData {
 /** uWS's send result for a frame it did not take (closed, or over backpressure). */
 const SEND_DROPPED = 2;
 
-export class UwsPort implements ConnectionPort {
+/**
+ * The actor's port and frame admission's view of the socket in one object per connection
+ * (a separate admission record with its own closure cost ~170 bytes per idle connection).
+ */
+export class UwsPort implements ConnectionPort, AdmittedConnection {
   readonly transport = 'websocket' as const;
+  /** The socket's actor; set by the transport right after the hub opened it (no frame is admitted before). */
+  handle!: ConnectionHandle;
   constructor(
     private readonly ws: WebSocket<WsSocketData>,
     private readonly data: WsSocketData,
@@ -33,6 +41,19 @@ export class UwsPort implements ConnectionPort {
   ) {}
   get remoteAddress(): string {
     return this.data.address;
+  }
+  get sid(): string {
+    return this.data.sid;
+  }
+  get address(): string {
+    return this.data.address;
+  }
+  get rate(): RateWindow {
+    return this.data.rate;
+  }
+  closeTooBig(): void {
+    this.data.closed = true;
+    this.ws.end(CloseCode.messageTooBig, 'Message too big');
   }
   greet(greeting: Greeting): void {
     this.write(JSON.stringify({ event: 'connect', data: greeting }));

@@ -25,3 +25,22 @@ test('actors share shards of bounded size; finished actors free their place', ()
   c.send({ type: 'BOOM' });
   assert.deepEqual(errors, ['c']);
 });
+
+test('pool actors are trimmed after start and still work; a subscriber is refused, not shared', () => {
+  const errors: string[] = [];
+  const pool = createActorPool({ logic: machine, timers: new SimulatedClock(), onError: (id) => void errors.push(id) });
+  const a = pool.start('a', undefined) as unknown as { options: unknown; observers: Set<unknown>; eventListeners: Map<string, unknown> };
+  const b = pool.start('b', undefined) as unknown as typeof a;
+  // The trim applied (a changed XState would leave these per-actor and fail here).
+  assert.equal(a.options, b.options, 'one shared options object');
+  assert.equal(a.observers, b.observers, 'one shared empty observer set');
+  assert.equal(a.eventListeners, b.eventListeners);
+  assert.deepEqual(a.options, { devTools: false });
+  const actor = a as unknown as ReturnType<typeof pool.start>;
+  assert.throws(() => actor.subscribe(() => undefined), /take no observers/);
+  assert.throws(() => actor.on('*', () => undefined), /emitted-event listeners/);
+  assert.equal(a.observers.size, 0, 'the refused subscriber left nothing behind');
+  actor.send({ type: 'END' });
+  assert.equal(actor.getSnapshot().status, 'done');
+  assert.deepEqual(errors, []);
+});
