@@ -26,7 +26,7 @@ export function impossibleLeaves(x: unknown, path = ''): string[] {
   return [];
 }
 
-const PEER_SCENARIOS = ['memory', 'handshake', 'echo', 'saturate', 'storm', 'fanout', 'channels', 'history'];
+const PEER_SCENARIOS = ['memory', 'handshake', 'echo', 'saturate', 'storm', 'connstorm', 'fanout', 'channels', 'history'];
 
 /** Scenarios a step error voids, from the step names repetition.ts gives. */
 function scenariosOfError(e: string): string[] {
@@ -39,6 +39,7 @@ function scenariosOfError(e: string): string[] {
     [/^echo/, ['echo']],
     [/^saturated/, ['saturate']],
     [/^login storm/, ['storm']],
+    [/^connect storm/, ['connstorm']],
     [/^fan-out/, ['fanout']],
     [/^channel fan-out/, ['channels']],
     [/^publish/, ['history']],
@@ -78,6 +79,12 @@ export function peerProblems(rep: number, who: PeerKey, p: PeerResults, fastestH
     if (f.offsets.repeated > 0 || f.offsets.missing > 0) add('history', `offsets on ${f.channel}: ${f.offsets.repeated} repeated, ${f.offsets.missing} missing`);
   }
   if (p.storm !== undefined && p.storm.refused > 0) add('storm', `${p.storm.refused} logins refused`);
+  const cs = p.connstorm;
+  if (cs !== undefined) {
+    if (cs.failed > 0) add('connstorm', `${cs.failed} of ${cs.asked} storm connections failed to open (${cs.firstError ?? 'no error text'})`);
+    if (cs.held < cs.opened + cs.echoConns) add('connstorm', `only ${cs.held} of ${cs.opened + cs.echoConns} sockets still open after the storm`);
+    if (cs.storm.received < cs.storm.sent) add('connstorm', `${cs.storm.sent - cs.storm.received} echoes lost during the storm`);
+  }
   const { errors: _errors, label: _label, openFailures: _open, ...figures } = p;
   // Anything else impossible, in a scenario not already marked for it.
   const marked = new Set(out.map((p) => p.scenario));

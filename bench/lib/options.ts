@@ -4,7 +4,7 @@
 
 import type { PeerKind } from './peers.js';
 
-export const SCENARIOS = ['memory', 'handshake', 'echo', 'saturate', 'storm', 'fanout', 'tls', 'eventlog', 'channels', 'history', 'cluster'] as const;
+export const SCENARIOS = ['memory', 'handshake', 'echo', 'saturate', 'storm', 'connstorm', 'fanout', 'tls', 'eventlog', 'channels', 'history', 'cluster'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 export interface Options {
@@ -53,6 +53,8 @@ export interface Options {
   cpuProfDir: string | undefined;
   /** Every peer writes a heap snapshot into this directory at each memory probe (bench/tools/heapDiff.ts compares two). */
   heapSnapshotDir: string | undefined;
+  /** Beacon writes its event-loop delay and GC pauses, one line a second, into this directory (bench/peers/diag.ts). */
+  diagDir: string | undefined;
 }
 
 export function parseOptions(argv: readonly string[]): Options {
@@ -99,5 +101,6 @@ export function parseOptions(argv: readonly string[]): Options {
     outDir: flag('out') ?? (quick || reps < 3 || only !== undefined || flag('peers') !== undefined ? 'bench/results/quick' : 'bench/results'),
     cpuProfDir: flag('cpu-prof'),
     heapSnapshotDir: flag('heap-snapshots'),
+    diagDir: flag('diag'),
   };
 }

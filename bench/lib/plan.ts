@@ -41,6 +41,8 @@ function peerSteps(o: Options, kind: PeerKind): Array<[string, PlannedStep['scen
   if (want('saturate')) bySize.push([o.pipelineConns, 'pipelined', 'saturate', sat + o.pipelineConns / (2 * OPEN_PER_S)]);
   for (const [, id, sc, secs] of bySize.sort((a, b) => a[0] - b[0])) out.push([id, sc, secs]);
   if (want('history') && kind !== 'beacon') out.push(['history', 'history', sat]);
+  // Beacon's connect storm: reopen the echo connections, a calm step, the storm (about 800/s), close.
+  if (want('connstorm') && kind === 'beacon') out.push(['connect storm', 'connstorm', o.echoConns / OPEN_PER_S + s(o.warmupMs + o.stormMs) + o.memConns / 800 + 4 + 3]);
   if (want('tls') && kind === 'beacon') out.push(['tls', 'tls', s(o.handshakeMs) + 1 + o.pipelineConns / OPEN_PER_S + echoSteps(o.tlsRates) + 2 * sat]);
   return out;
 }

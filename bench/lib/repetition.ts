@@ -8,6 +8,7 @@ import type { Scenario } from './options.js';
 import { PEER_LABELS, startPeer, type Peer, type PeerKind } from './peers.js';
 import type { PeerResults, RepResults } from './results.js';
 import { handshakes, memory } from '../scenarios/connections.js';
+import { connectStorm } from '../scenarios/connstorm.js';
 import { closeAllConns, openSpread, type Ctx } from '../scenarios/context.js';
 import { echoLadder, loginStorm, saturate } from '../scenarios/echo.js';
 import { eventLog } from '../scenarios/eventlog.js';
@@ -57,7 +58,10 @@ export async function runRepetition(env: RepEnv, rep: number): Promise<RepResult
     let peer: Peer;
     try {
       const nodeArgs = kind === 'beacon' && opts.cpuProfDir !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : [];
-      const env = opts.heapSnapshotDir === undefined ? {} : { BENCH_HEAP_SNAPSHOTS: join(opts.heapSnapshotDir, `${kind}-rep${rep}`) };
+      const env = {
+        ...(opts.heapSnapshotDir === undefined ? {} : { BENCH_HEAP_SNAPSHOTS: join(opts.heapSnapshotDir, `${kind}-rep${rep}`) }),
+        ...(opts.diagDir === undefined ? {} : { BENCH_DIAG_FILE: join(opts.diagDir, `${kind}-rep${rep}.jsonl`) }),
+      };
       peer = await startPeer(kind, { users: opts.users, stormUsers: opts.stormUsers, dataDir, nodeArgs, env });
       live.add(peer);
     } catch (err) {
@@ -151,6 +155,8 @@ export async function runRepetition(env: RepEnv, rep: number): Promise<RepResult
         }
         await closeAllConns(ctx);
       }
+      if (want('connstorm') && kind === 'beacon') mark(who, 'connect storm', 'connstorm');
+      if (want('connstorm') && kind === 'beacon') res.connstorm = await step(res, `connect storm (${opts.memConns} sockets)`, () => connectStorm(ctx, peer));
       if (want('tls') && kind === 'beacon' && peer.tlsTarget !== undefined) mark(who, 'tls', 'tls');
       if (want('tls') && kind === 'beacon' && peer.tlsTarget !== undefined) await runTls(peer, peer.tlsTarget);
     } finally {

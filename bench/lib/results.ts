@@ -5,6 +5,7 @@ import type { EventLogFigures } from '../scenarios/eventlog.js';
 import type { HandshakeFigures, MemoryFigures } from '../scenarios/connections.js';
 import type { Ladder, SaturateFigures, StormFigures } from '../scenarios/echo.js';
 import type { ChannelFanoutFigures } from '../scenarios/channels.js';
+import { CONNECT_STORM_P99_BOUND_MS, type ConnectStormFigures } from '../scenarios/connstorm.js';
 import type { FanoutFigures } from '../scenarios/fanout.js';
 import type { PublishLoadFigures } from '../scenarios/history.js';
 import type { ClusterResults } from '../scenarios/clusterRun.js';
@@ -24,6 +25,7 @@ export interface PeerResults {
   /** Several pings per write: the server, not the generator's syscalls, is the limit. */
   pipelined?: SaturateFigures;
   storm?: StormFigures;
+  connstorm?: ConnectStormFigures;
   fanout?: FanoutFigures[];
   /** Channel fan-out, one entry per subscriber count. */
   channels?: ChannelFanoutFigures[];
@@ -154,6 +156,11 @@ export function judgeTargets(r: RepResults): TargetResult[] {
   add('Echo: highest rate with p99 < 10 ms ≥ raw uWS’s', ratio(b?.echo?.heldRate, u?.echo?.heldRate), (v) => v >= 1, (v) => `${fmt(v)}× (${b?.echo?.heldRate ?? 'n/a'}/s against ${u?.echo?.heldRate ?? 'n/a'}/s)`);
   scenario = 'storm';
   add('Echo p99 during a login storm < 20 ms', b?.storm?.storm.p99, (v) => v < 20, (v) => `${fmt(v)} ms (calm: ${fmt(b?.storm?.calm.p99)} ms)`);
+  scenario = 'connstorm';
+  const cs = b?.connstorm;
+  add(`Connect storm of ${cs?.asked ?? 15_000}: echo p99 of the ${cs?.echoConns ?? 1_000} open connections < ${CONNECT_STORM_P99_BOUND_MS} ms`, cs?.storm.p99, (v) => v < CONNECT_STORM_P99_BOUND_MS, (v) =>
+    `${fmt(v)} ms (calm: ${fmt(cs?.calm.p99)} ms; ${cs?.opened ?? 0} opened at ${fmt(cs?.perSecond, 0)}/s, ${cs?.held ?? 0} sockets held)`,
+  );
   return out;
 }
 

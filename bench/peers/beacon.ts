@@ -5,8 +5,10 @@
 import { startBeacon } from '../../src/app.js';
 import { loadConfig } from '../../src/config/index.js';
 import { announceReady, installMemoryProbe, stopOnSignals } from './common.js';
+import { installDiagnostics } from './diag.js';
 
 const beacon = await startBeacon({ config: loadConfig(process.env), ephemeralPorts: true });
 installMemoryProbe();
+installDiagnostics(process.env.BENCH_DIAG_FILE);
 stopOnSignals(() => beacon.stop('bench'));
 announceReady({ http: beacon.httpPort ?? 0, ...(beacon.httpsPort === undefined ? {} : { https: beacon.httpsPort }) });
