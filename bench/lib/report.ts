@@ -151,11 +151,11 @@ export function markdown(r: Results): string {
   if (cs !== undefined) {
     out.push(
       table(
-        ['storm sockets', 'opened', 'failed', 'seconds', 'opened/s', 'held after', 'echo conns', 'echo rate/s', 'echo p50/p99 calm ms', 'echo p50/p99/p999 storm ms', 'server CPU', 'client CPU'],
-        [[int(cs.asked), int(cs.opened), int(cs.failed), cs.seconds.toFixed(1), int(cs.perSecond), int(cs.held), int(cs.echoConns), int(cs.echoRate), `${cs.calm.p50} / ${cs.calm.p99}`, `${cs.storm.p50} / ${cs.storm.p99} / ${cs.storm.p999}`, pct(cs.serverCpu), pct(cs.clientCpu)]],
+        ['storm sockets', 'opened', 'failed', 'seconds', 'opened/s', 'held after', 'echo conns', 'echo rate/s', 'echo p50/p99 calm ms', 'echo p50/p99/p999 storm ms', 'server CPU', 'echo worker CPU', 'storm worker CPU'],
+        [[int(cs.asked), int(cs.opened), int(cs.failed), cs.seconds.toFixed(1), int(cs.perSecond), int(cs.held), int(cs.echoConns), int(cs.echoRate), `${cs.calm.p50} / ${cs.calm.p99}`, `${cs.storm.p50} / ${cs.storm.p99} / ${cs.storm.p999}`, pct(cs.serverCpu), pct(cs.clientCpu), pct(cs.stormClientCpu)]],
       ),
       '',
-      `The already-open connections echo at a fixed rate in ${cs.storm.windows} back-to-back windows while the storm's sockets open and authenticate (128 in flight); latency from the intended send time. "held after": sockets the generator still had open 2 s after the storm.`,
+      `The already-open connections (one worker process) echo at a fixed rate in ${cs.storm.windows} back-to-back windows while the storm's sockets (the other worker) open and authenticate, 128 in flight; latency from the intended send time. "held after": sockets the generator still had open 2 s after the storm.`,
       '',
     );
   } else out.push('not measured', '');

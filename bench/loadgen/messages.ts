@@ -18,7 +18,7 @@ export interface Cred {
 export type Command =
   | { cmd: 'open'; target: Target; creds: Cred[]; count: number; concurrency: number; deadlineMs: number }
   | { cmd: 'closeAll' }
-  | { cmd: 'echo'; rate: number; durationMs: number; warmupMs: number; drainMs: number; /** Only the first N open connections (the connect storm's already-open ones). */ firstConns?: number }
+  | { cmd: 'echo'; rate: number; durationMs: number; warmupMs: number; drainMs: number }
   | { cmd: 'count' }
   | { cmd: 'saturate'; durationMs: number; warmupMs: number; minGapMs: number; batch: number }
   | { cmd: 'handshake'; target: Target; creds: Cred[]; concurrency: number; durationMs: number; maxCount: number }

@@ -100,7 +100,7 @@ async function echo(c: Extract<M.Command, { cmd: 'echo' }>): Promise<Omit<M.Echo
       serviceHist.recordValue(Math.max(1, Math.round((now - (sentAt[seq] as number)) * 1000)));
     }
   };
-  const live = conns.slice(0, c.firstConns ?? conns.length).filter((k) => !k.closed);
+  const live = conns.filter((k) => !k.closed);
   if (live.length === 0) throw new Error('no open connections');
   const start = nowMs() + 5;
   let next = 0;

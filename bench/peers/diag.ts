@@ -22,7 +22,7 @@ export function installDiagnostics(file: string | undefined): void {
   let gc: Record<string, { count: number; totalMs: number; maxMs: number }> = {};
   new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
-      const kind = KINDS[(entry.detail as { kind?: number } | undefined)?.kind ?? -1] ?? 'other';
+      const kind = KINDS[((entry as { detail?: { kind?: number } }).detail)?.kind ?? -1] ?? 'other';
       const g = (gc[kind] ??= { count: 0, totalMs: 0, maxMs: 0 });
       g.count++;
       g.totalMs += entry.duration;

@@ -24,6 +24,7 @@ import { createPresenceFeed } from './presenceFeed.js';
 import type { Timers } from './presenceFeed.js';
 import { createChannelRouter, refusingRouter } from './channelRouter.js';
 import { createFencing } from './fencing.js';
+import { createSetupLane } from './setupLane.js';
 
 /**
  * Topic of every authenticated connection. Presence is not public information, so
@@ -68,6 +69,7 @@ export function createHub(deps: HubDeps): Hub {
   const grace = createRefreshGrace({ clock, timers, expire: (jti) => live.holdersOf(jti).forEach((a) => a.send({ type: 'REVOKE', code: 'token_revoked' })) });
   const transitions = deps.recordTransitions === true ? createTransitionLog(clock) : undefined;
   let draining = false;
+  const setups = createSetupLane();
   let drained: (() => void) | undefined;
 
   const guarded = (what: string, fn: () => void): void => {
@@ -191,7 +193,10 @@ export function createHub(deps: HubDeps): Hub {
     actors: {
       verifyToken: fromPromise<Session, { token: string; username: string }>(async ({ input }) => {
         try {
-          return await deps.verifier.verify(input.token);
+          const session = await deps.verifier.verify(input.token);
+          // The setup that follows (transition, append, presence, answer) takes its turn.
+          await setups.pass();
+          return session;
         } catch (err) {
           // The log could not be read to check an unknown token: this node cannot tell, another may.
           if (err instanceof BeaconError && err.code === 'unavailable') throw new AuthFailure('node_unavailable');
@@ -240,6 +245,7 @@ export function createHub(deps: HubDeps): Hub {
     transitionsOf: (sid) => transitions?.of(sid) ?? [],
 
     fence: (on) => fencing.set(on, live.all()),
+    setupTurn: () => setups.pass(),
     get fenced() {
       return fencing.on;
     },

@@ -64,6 +64,11 @@ export interface Hub {
    */
   fence(on: boolean): void;
   readonly fenced: boolean;
+  /**
+   * Waits for room in this turn's session setups (setupLane.ts): a socket whose token was
+   * verified at upgrade passes here before it is upgraded, as register_user's does inside.
+   */
+  setupTurn(): Promise<void>;
   /** Presence as the bus reported it: for `GET /users` and metrics. */
   presence(): { users: OnlineUserView[]; count: number; connections: number };
   shutdown(): Promise<void>;

@@ -5,11 +5,19 @@
 import type { TemplatedApp } from 'uWebSockets.js';
 import type { Broadcaster } from '../actors/ports.js';
 import type { SocketIoServer } from './socketio.js';
+import { createWideTopic, WIDE_TOPICS, type WideTopic } from './wideTopics.js';
 
-/** Publishes one serialisation of a broadcast to every app (TLS and plain). */
+/**
+ * Publishes one serialisation of a broadcast to every app (TLS and plain). A wide topic (one
+ * every authenticated socket is in) goes through its shards, sliced over turns of the loop
+ * when its audience is large (wideTopics.ts).
+ */
 export function uwsBroadcaster(apps: () => readonly TemplatedApp[]): Broadcaster {
+  const wide = new Map<string, WideTopic>([...WIDE_TOPICS].map((t) => [t, createWideTopic(t, apps)]));
   return {
     publish(topic, event, data) {
+      const sliced = wide.get(topic);
+      if (sliced !== undefined) return sliced.publish(JSON.stringify({ event, data }));
       // Serialised only when some socket listens: many channels' publications have none here.
       let frame: string | undefined;
       for (const app of apps()) {

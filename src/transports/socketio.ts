@@ -98,9 +98,11 @@ export function serveSocketIo(io: SocketIoServer, options: SocketIoOptions): Soc
     }
     const token = auth.data.token;
     if (token === undefined || token === '') return next();
-    void checkUpgradeToken(options, token, asker).then((checked) => {
+    void checkUpgradeToken(options, token, asker).then(async (checked) => {
       if (isRefusal(checked)) return next(connectError(checked));
       socket.data.session = checked;
+      // A session setup, like register_user's: it takes its turn (setupLane.ts).
+      await hub.setupTurn();
       next();
     });
   });

@@ -55,7 +55,12 @@ export function mountWebSocket(app: TemplatedApp, options: WsOptions): void {
       res.cork(() => res.upgrade(data, key, protocol, extensions, context));
     };
     if (token === '') return finish(undefined);
-    void checkUpgradeToken(options, token, asker).then((checked) => (isRefusal(checked) ? reply.error(checked.code) : finish(checked)));
+    void checkUpgradeToken(options, token, asker).then(async (checked) => {
+      if (isRefusal(checked)) return reply.error(checked.code);
+      // Opening an authenticated socket is a session setup: it takes its turn like register_user's.
+      await hub.setupTurn();
+      finish(checked);
+    });
   };
 
   app.ws<WsSocketData>('/ws', {

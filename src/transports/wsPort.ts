@@ -6,6 +6,7 @@ import type { WebSocket } from 'uWebSockets.js';
 import type { ConnectionHandle } from '../actors/hub.js';
 import type { ConnectionPort, Farewell, Greeting } from '../actors/ports.js';
 import { CloseCode } from '../constants.js';
+import { WIDE_TOPICS, wideShardTopic } from './wideTopics.js';
 import type { Session } from '../auth/session.js';
 import type { AdmittedConnection, RateWindow } from './admission.js';
 
@@ -76,10 +77,10 @@ export class UwsPort implements ConnectionPort, AdmittedConnection {
     this.ws.end(code, reason);
   }
   subscribe(topic: string): void {
-    if (!this.data.closed) this.ws.subscribe(topic);
+    if (!this.data.closed) this.ws.subscribe(WIDE_TOPICS.has(topic) ? wideShardTopic(topic, this.data.sid) : topic);
   }
   unsubscribe(topic: string): void {
-    if (!this.data.closed) this.ws.unsubscribe(topic);
+    if (!this.data.closed) this.ws.unsubscribe(WIDE_TOPICS.has(topic) ? wideShardTopic(topic, this.data.sid) : topic);
   }
   isAlive(): boolean {
     return !this.data.closed && this.now() - this.data.lastSeen < this.idleMs;

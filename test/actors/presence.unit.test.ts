@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { countConnections, countUsers, evolve, initial, isOnline, listOnline } from '../../src/actors/presence.js';
 import type { PresenceState } from '../../src/actors/presence.js';
-import { presenceWindowMs, PRESENCE_WINDOW_MAX_MS } from '../../src/actors/presenceFeed.js';
+import { presenceWindowMs, PRESENCE_DELIVERIES_PER_SECOND, PRESENCE_WINDOW_MAX_MS } from '../../src/actors/presenceFeed.js';
 import type { BeaconEvent } from '../../src/events/types.js';
 
 const authed = (sid: string, userId: number, username: string): BeaconEvent => ({
@@ -103,10 +103,11 @@ describe('presence fold', () => {
 
 describe('presence window', () => {
   test('stays at the base window for small audiences, grows with large ones, and is capped', () => {
-
     assert.equal(presenceWindowMs(25, 0), 25);
-    assert.equal(presenceWindowMs(25, 1_000), 25);
-    assert.equal(presenceWindowMs(25, 10_000), 100);
+    assert.equal(presenceWindowMs(25, 500), 25);
+    // 10,000 connections: one window's user_count is 10,000 deliveries, at the budget's rate.
+    assert.equal(presenceWindowMs(25, 10_000), (10_000 * 1000) / PRESENCE_DELIVERIES_PER_SECOND);
+    assert.equal(presenceWindowMs(25, 10_000), 400);
     assert.equal(presenceWindowMs(25, 10_000_000), PRESENCE_WINDOW_MAX_MS);
   });
 });
