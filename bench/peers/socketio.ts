@@ -1,7 +1,7 @@
 // The Socket.IO v4 peer: the same events as Beacon's /ws on Socket.IO's default engine (node
 // http + ws), websocket transport only. register_user verifies an HS256 JWT with jose and
-// joins one room; echo, ping, room broadcast, and presence broadcasts coalesced over 25 ms
-// as Beacon does; channels as Socket.IO rooms (`subscribe` joins, `publish` emits to the
+// joins one room; echo, ping, room broadcast, and presence broadcasts coalesced over Beacon's
+// window (25 ms, longer for a large audience); channels as Socket.IO rooms (`subscribe` joins, `publish` emits to the
 // room, offsets counted in memory). No persistence, no history, no per-connection actor, no log.
 // With BENCH_REDIS_URL it is one node of a cluster on @socket.io/redis-adapter (ioredis).
 
@@ -12,9 +12,9 @@ import { Redis } from 'ioredis';
 import { jwtVerify } from 'jose';
 import { Server } from 'socket.io';
 import { announceReady, installMemoryProbe, stopOnSignals } from './common.js';
+import { PRESENCE_WINDOW_MS, presenceWindowMs } from '../../src/actors/presenceFeed.js';
 
 const ROOM = 'authenticated';
-const PRESENCE_WINDOW_MS = 25;
 const key = new TextEncoder().encode(process.env.BENCH_JWT_SECRET ?? '');
 if (key.byteLength < 32) throw new Error('socketio peer: BENCH_JWT_SECRET must be at least 32 bytes');
 
@@ -52,7 +52,8 @@ function touch(user: User, delta: number): void {
   entry.connections += delta;
   if (entry.connections > 0) online.set(user.userId, entry);
   else online.delete(user.userId);
-  presenceTimer ??= setTimeout(flushPresence, PRESENCE_WINDOW_MS);
+  // Beacon's window: 25 ms, growing with the audience to keep user_count deliveries at its budget.
+  presenceTimer ??= setTimeout(flushPresence, presenceWindowMs(PRESENCE_WINDOW_MS, io.of('/').sockets.size));
 }
 function flushPresence(): void {
   presenceTimer = undefined;

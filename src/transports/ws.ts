@@ -12,7 +12,7 @@ import { uws } from '../http/uws.js';
 import { admitFrame, newRateWindow, refundSubscription } from './admission.js';
 import type { TransportOptions } from './options.js';
 import { checkOrigin, checkUpgradeToken, isRefusal } from './upgrade.js';
-import { UwsPort, type WsSocketData } from './wsPort.js';
+import { handlingSocket, UwsPort, type WsSocketData } from './wsPort.js';
 
 export interface WsOptions extends TransportOptions {
   /** Close a socket silent this long (default WS_IDLE_TIMEOUT_SECONDS; config WS_IDLE_TIMEOUT_SECONDS). */
@@ -89,10 +89,15 @@ export function mountWebSocket(app: TemplatedApp, options: WsOptions): void {
       const handle = conn.handle;
       if (isBinary) return handle.invalid('Binary frames are not supported: send JSON text');
       const parsed = parseClientText(decoder.decode(message));
-      if (parsed.ok) {
-        refundSubscription(conn.rate, parsed.frame);
-        handle.receive(parsed.frame);
-      } else handle.invalid(parsed.message, parsed.id);
+      handlingSocket(ws);
+      try {
+        if (parsed.ok) {
+          refundSubscription(conn.rate, parsed.frame);
+          handle.receive(parsed.frame);
+        } else handle.invalid(parsed.message, parsed.id);
+      } finally {
+        handlingSocket(undefined);
+      }
     },
     pong(ws) {
       ws.getUserData().lastSeen = options.now();

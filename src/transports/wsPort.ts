@@ -23,6 +23,16 @@ export interface WsSocketData {
   lastSeen: number;
 }
 
+/**
+ * The socket whose uWS message callback is running. uWS corks a socket for the length of its
+ * own callbacks, so a frame to that socket is sent directly; any other send (another socket,
+ * a timer, after an await) corks itself. Saves a closure and a native call per echo.
+ */
+let handling: WebSocket<WsSocketData> | undefined;
+export function handlingSocket(ws: WebSocket<WsSocketData> | undefined): void {
+  handling = ws;
+}
+
 /** uWS's send result for a frame it did not take (closed, or over backpressure). */
 const SEND_DROPPED = 2;
 
@@ -87,6 +97,7 @@ export class UwsPort implements ConnectionPort, AdmittedConnection {
   }
   private write(frame: string): boolean {
     if (this.data.closed) return false;
+    if (handling === this.ws) return this.ws.send(frame, false, false) !== SEND_DROPPED;
     let result = SEND_DROPPED;
     this.ws.cork(() => {
       result = this.ws.send(frame, false, false);
