@@ -42,7 +42,7 @@ if (!opts.quick && estimate > FULL_BUDGET_SECONDS) log(`warning: the estimate ex
 log(`results go to ${opts.outDir}/`);
 // The production build: dist/ as `npm start` makes it, and the bench compiled beside it.
 const compileStarted = nowMs();
-await compileBench();
+compileBench();
 log(`compiled dist/ and bench/ (esbuild) in ${((nowMs() - compileStarted) / 1000).toFixed(1)} s; every child runs plain node on compiled JS`);
 
 // Children are stopped on Ctrl-C too (workers exit when their IPC channel closes).

@@ -6,40 +6,25 @@
 // the server core), and the peers and load generator are compiled alike.
 
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const BUILD_DIR = join(ROOT, '.bench-build');
 
-function tsFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) {
-      if (e.name !== 'results') out.push(...tsFiles(p));
-    } else if (e.name.endsWith('.ts') && !e.name.endsWith('.d.ts')) out.push(p);
-  }
-  return out;
+/** Runs the project's builder (scripts/build.mjs); throws with its words on failure. */
+function build(args: string[], what: string): void {
+  const built = spawnSync(process.execPath, [join(ROOT, 'scripts/build.mjs'), ...args], { cwd: ROOT, encoding: 'utf8' });
+  if (built.status !== 0) throw new Error(`building ${what} failed: ${built.stderr.trim() || built.status}`);
 }
 
-/** Builds dist/ (when stale) and the compiled bench; throws with the builder's words on failure. */
-export async function compileBench(): Promise<void> {
-  const built = spawnSync(process.execPath, [join(ROOT, 'scripts/build.mjs'), '--if-stale'], { cwd: ROOT, encoding: 'utf8' });
-  if (built.status !== 0) throw new Error(`building dist/ failed: ${built.stderr.trim() || built.status}`);
-  const esbuild = await import('esbuild');
+/** Builds dist/ (when stale) and the compiled bench, with the same builder and settings. */
+export function compileBench(): void {
+  build(['--if-stale'], 'dist/');
   rmSync(BUILD_DIR, { recursive: true, force: true });
   mkdirSync(BUILD_DIR, { recursive: true });
-  await esbuild.build({
-    entryPoints: tsFiles(join(ROOT, 'bench')),
-    outdir: join(BUILD_DIR, 'bench'),
-    outbase: join(ROOT, 'bench'),
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    logLevel: 'warning',
-  });
+  build(['--src', join(ROOT, 'bench'), '--out', join(BUILD_DIR, 'bench')], 'the bench');
   symlinkSync(join(ROOT, 'dist'), join(BUILD_DIR, 'src'), 'dir');
 }
 

@@ -14,13 +14,12 @@ import type { CountResult, EchoResult, OpenResult } from '../loadgen/messages.js
 import { merge, summarize, type Latency } from '../lib/hist.js';
 import type { Peer } from '../lib/peers.js';
 import { nowMs } from '../lib/proc.js';
-import { closeAllConns, cpuMeter, sleep, type Ctx } from './context.js';
+import { closeAllConns, cpuMeter, OPEN_DEADLINE_MS, sleep, type Ctx } from './context.js';
 
 const ECHO_WORKER = 0;
 const STORM_WORKER = 1;
 /** Handshakes the storm keeps in flight (the other scenarios open 64 per worker over two). */
 const STORM_CONCURRENCY = 128;
-const OPEN_DEADLINE_MS = 120_000;
 
 /** The storm's echo runs in windows this long, back to back, until every socket has opened. */
 const STORM_WINDOW_MS = 2_000;

@@ -17,7 +17,8 @@ export interface Ctx {
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Opening stops starting connections after this; the rest count as failed. */
-const OPEN_DEADLINE_MS = 120_000;
+/** Opening sockets gives up after this long; what did not open counts as failed. */
+export const OPEN_DEADLINE_MS = 120_000;
 
 /** Opens `count` authenticated connections, split evenly over the workers. */
 export async function openSpread(ctx: Ctx, target: Target, creds: Cred[], count: number): Promise<{ opened: number; failed: number; seconds: number; firstError?: string }> {

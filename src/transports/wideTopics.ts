@@ -1,8 +1,10 @@
 // Topics every authenticated /ws socket joins (the hub's AUTHENTICATED_TOPIC: presence and
 // authenticated_message). One uWS publish writes the frame to every subscriber before it
-// returns, one send per socket: the bench's connect storm (`npm run bench -- --only=connstorm
-// --diag=DIR`) showed one `user_count` to 15,000 sockets on loopback holding the event loop
-// for 150-200 ms, so every other connection's echo waited that long.
+// returns, one send per socket. In the bench's connect storm (`npm run bench -- --only=connstorm
+// --diag=DIR`, 15,000 sockets opening) the event loop stalled 100-200 ms a second, growing
+// with the socket count, while every other connection's echo waited; slicing these
+// publishes (with the presence budget and the setup lane) took the echo p99 from 250 ms to
+// about 50 ms. The cost per socket is an estimate from those figures, not measured alone.
 //
 // Such a topic is split into WIDE_TOPIC_SHARDS sub-topics (a socket joins the one its sid
 // hashes to). A publish that would reach more than WIDE_SLICE_SOCKETS sockets is written
@@ -22,7 +24,7 @@ import { AUTHENTICATED_TOPIC } from '../actors/hub.js';
 export const WIDE_TOPICS: ReadonlySet<string> = new Set([AUTHENTICATED_TOPIC]);
 
 export const WIDE_TOPIC_SHARDS = 64;
-/** Sockets one turn of the loop writes a wide topic's frames to (~10 µs each on loopback). */
+/** Sockets one turn of the loop writes a wide topic's frames to (estimated ~10 µs each on loopback). */
 export const WIDE_SLICE_SOCKETS = 500;
 
 /** The sub-topic of `topic` a socket with this sid joins. */
@@ -42,8 +44,6 @@ export interface WideTopic {
   publish(frame: string): void;
   /** Frames still waiting for some shard (0: nothing queued). */
   readonly queued: number;
-  /** Drops what is queued (server stopping). */
-  stop(): void;
 }
 
 export function createWideTopic(
@@ -58,7 +58,6 @@ export function createWideTopic(
   let waiting = 0;
   let cursor = 0;
   let scheduled = false;
-  let stopped = false;
 
   const subscribers = (name: string): number => {
     let n = 0;
@@ -71,7 +70,6 @@ export function createWideTopic(
 
   function turn(): void {
     scheduled = false;
-    if (stopped) return;
     let budget = slice;
     while (budget > 0 && waiting > 0) {
       const i = cursor;
@@ -94,7 +92,6 @@ export function createWideTopic(
 
   return {
     publish(frame) {
-      if (stopped) return;
       const counts = shards.map(subscribers);
       const audience = counts.reduce((a, n) => a + n, 0);
       if (waiting === 0 && audience <= slice) {
@@ -113,11 +110,6 @@ export function createWideTopic(
     },
     get queued() {
       return backlog.reduce((a, f) => Math.max(a, f.length), 0);
-    },
-    stop() {
-      stopped = true;
-      for (let i = 0; i < backlog.length; i++) backlog[i] = [];
-      waiting = 0;
     },
   };
 }
